@@ -1,0 +1,107 @@
+"""`SlackPlatform`: the core's ChatPlatform over the Slack Web API."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+
+from slack_sdk.web.async_client import AsyncWebClient
+
+from adapters.slack.api_errors import delivery_errors
+from adapters.slack.clients import SlackClients
+from adapters.slack.layout import SlackMessage, prompt_messages, section_messages
+from adapters.slack.mrkdwn import escape
+from bot.domain import Channel, Delivery, Platform, Post, Section
+from bot.errors import PermanentDeliveryError
+from bot.ports import Capabilities, Clock, RateWindow
+
+log = logging.getLogger(__name__)
+
+# chat.postMessage allows about one message per second per channel.
+PER_CHANNEL = RateWindow(count=1, seconds=1.0)
+
+
+class SlackPlatform:
+    """Posts sections, prompts and private messages to Slack.
+
+    A section too long for one message is a root message plus continuations in its thread.
+    If a continuation fails after the root went out, the messages already posted are kept in
+    memory under the outbox row's id and key: the outbox's retry of that row (a 429 or a 5xx)
+    resumes with the next continuation instead of posting the root again. A permanent failure
+    part-way raises PermanentDeliveryError naming the messages that did go out.
+    """
+
+    def __init__(self, *, clients: SlackClients, clock: Clock) -> None:
+        self._clients = clients
+        self._clock = clock
+        self._posted: dict[tuple[int, str], list[str]] = {}
+        self._last_sent: dict[str, datetime] = {}
+
+    @property
+    def platform(self) -> Platform:
+        return Platform.SLACK
+
+    @property
+    def capabilities(self) -> Capabilities:
+        return Capabilities(max_message_bytes=40_000, per_channel_limits=(PER_CHANNEL,))
+
+    async def post_section(self, *, channel: Channel, section: Section, post: Post) -> Delivery:
+        return await self._post_all(channel, section_messages(section, post_id=post.id), post)
+
+    async def post_prompt(self, *, channel: Channel, text: str, post: Post) -> Delivery:
+        return await self._post_all(channel, prompt_messages(text), post)
+
+    async def send_private(self, *, channel: Channel, user_id: str, text: str) -> None:
+        client = await self._clients.for_team(channel.workspace_id)
+        async with delivery_errors():
+            await client.chat_postEphemeral(
+                channel=channel.external_id, user=user_id, text=escape(text), link_names=False
+            )
+
+    async def _post_all(
+        self, channel: Channel, messages: list[SlackMessage], post: Post
+    ) -> Delivery:
+        client = await self._clients.for_team(channel.workspace_id)
+        key = (post.id, post.idempotency_key)
+        posted = self._posted.setdefault(key, [])
+        try:
+            for message in messages[len(posted) :]:
+                await self._pace(channel.external_id)
+                posted.append(await self._post(client, channel, message, root=posted[:1]))
+        except PermanentDeliveryError as error:
+            del self._posted[key]
+            if posted:
+                raise PermanentDeliveryError(
+                    f"{error} — after {len(posted)} of {len(messages)} message(s) went out "
+                    f"(root {posted[0]}); they are not posted again"
+                ) from error
+            raise
+        # RateLimited and TransientDeliveryError leave `posted` in place for the retry.
+        del self._posted[key]
+        return Delivery(message_ids=tuple(posted))
+
+    async def _post(
+        self, client: AsyncWebClient, channel: Channel, message: SlackMessage, *, root: list[str]
+    ) -> str:
+        async with delivery_errors():
+            response = await client.chat_postMessage(
+                channel=channel.external_id,
+                blocks=message.blocks,
+                text=message.text,
+                thread_ts=root[0] if root else None,
+                link_names=False,
+                unfurl_links=False,
+                unfurl_media=False,
+            )
+        self._last_sent[channel.external_id] = self._clock.now()
+        return str(response["ts"])
+
+    async def _pace(self, channel: str) -> None:
+        """Keep to the channel's rate across messages: the outbox paces one call per post, but a
+        long post is several messages, and the next post must wait for its last one."""
+        last = self._last_sent.get(channel)
+        if last is not None:
+            due = last + timedelta(seconds=PER_CHANNEL.seconds)
+            wait = (due - self._clock.now()).total_seconds()
+            if wait > 0:
+                await self._clock.sleep(wait)

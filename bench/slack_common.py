@@ -1,0 +1,84 @@
+"""Helpers shared by the Slack benchmarks: a paper of our own, percentiles, settings."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+from pydantic import SecretStr
+from sqlalchemy.engine import make_url
+
+from bot.config import Settings
+
+SECRET = "bench-signing-secret"
+TOKEN = "xoxb-bench"
+TEAM = "T0BENCH"
+
+
+def write_paper(folder: Path, *, sections: int) -> Path:
+    """A paper of `sections` short sections (our own words), for posting many times."""
+    folder.mkdir(parents=True, exist_ok=True)
+    pages = []
+    for n in range(1, sections + 1):
+        name = f"{n:02d}-section-{n}.md"
+        pages.append(name)
+        body = (
+            f"# Section {n} of the benchmark paper\n\n"
+            f"This is section {n}. It asks what **your team** would change first, and why.\n\n"
+            "- one point to discuss\n- another point, with [a link](https://example.org/b)\n"
+        )
+        (folder / name).write_text(body, encoding="utf-8")
+    listed = ", ".join(f'"{p}"' for p in pages)
+    (folder / "paper.toml").write_text(
+        f'title = "Benchmark paper"\npages = [{listed}]\n', encoding="utf-8"
+    )
+    return folder
+
+
+def settings(database_url: str, *, api_url: str, paper: Path, **extra: Any) -> Settings:
+    """Single-workspace Slack settings for a benchmark run."""
+    values: dict[str, Any] = {
+        "database_url": database_url,
+        "paper": paper,
+        "slack_bot_token": SecretStr(TOKEN),
+        "slack_signing_secret": SecretStr(SECRET),
+        "slack_api_url": api_url,
+        "log_level": "WARNING",
+        **extra,
+    }
+    return Settings(_env_file=None, **values)
+
+
+def percentile(sorted_values: list[float], fraction: float) -> float:
+    """The value below which `fraction` of the (sorted) values fall."""
+    if not sorted_values:
+        return float("nan")
+    index = min(len(sorted_values) - 1, max(0, round(fraction * (len(sorted_values) - 1))))
+    return sorted_values[index]
+
+
+DEFAULT_POSTGRES = "postgresql://postgres@127.0.0.1:5432/test"
+
+
+@asynccontextmanager
+async def fresh_postgres(server_url: str) -> AsyncIterator[str | None]:
+    """A new, empty PostgreSQL database on the server of `server_url` (dropped afterwards),
+    or None with a message when the server cannot be reached."""
+    admin = make_url(server_url).set(drivername="postgresql")
+    name = f"engage_bench_{secrets.token_hex(4)}"
+    try:
+        conn = await asyncpg.connect(admin.render_as_string(hide_password=False), timeout=5)
+    except (OSError, asyncpg.PostgresError, TimeoutError) as error:
+        print(f"PostgreSQL at {admin.render_as_string()} is unreachable ({error}): skipped")
+        yield None
+        return
+    try:
+        await conn.execute(f'CREATE DATABASE "{name}"')
+        yield admin.set(database=name).render_as_string(hide_password=False)
+    finally:
+        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await conn.close()

@@ -1,0 +1,43 @@
+"""Clocks: the system clock for production, a manual one for tests and benchmarks."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime, timedelta
+
+
+class SystemClock:
+    """The wall clock, in UTC."""
+
+    def now(self) -> datetime:
+        return datetime.now(UTC)
+
+    async def sleep(self, seconds: float) -> None:
+        await asyncio.sleep(max(0.0, seconds))
+
+
+class ManualClock:
+    """A clock that moves only when told to; `sleep` advances it instead of waiting.
+
+    Sleeping yields to the event loop once, so other tasks still get to run.
+    """
+
+    def __init__(self, start: datetime | None = None) -> None:
+        self._now = start or datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
+
+    def now(self) -> datetime:
+        return self._now
+
+    def advance(self, seconds: float) -> None:
+        """Move the clock forward."""
+        self._now += timedelta(seconds=seconds)
+
+    def set(self, when: datetime) -> None:
+        """Jump to a given time (timezone-aware)."""
+        if when.tzinfo is None:
+            raise ValueError("ManualClock.set needs a timezone-aware datetime")
+        self._now = when.astimezone(UTC)
+
+    async def sleep(self, seconds: float) -> None:
+        self.advance(max(0.0, seconds))
+        await asyncio.sleep(0)

@@ -1,0 +1,346 @@
+"""The ports of the core: what it needs from a chat platform, from storage and from time.
+
+Adapters implement `ChatPlatform`; `storage` implements `Store`. The core depends only on these
+Protocols, so every part can be exercised with a fake.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from contextlib import AbstractAsyncContextManager
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+
+from bot.domain import (
+    Channel,
+    Delivery,
+    Paper,
+    Participant,
+    Platform,
+    Post,
+    PostKind,
+    Section,
+    SectionCounts,
+)
+
+
+class Clock(Protocol):
+    """Time, injectable so tests never sleep on the wall clock."""
+
+    def now(self) -> datetime:
+        """The current time, timezone-aware, in UTC."""
+        ...
+
+    async def sleep(self, seconds: float) -> None:
+        """Wait `seconds` (a fake clock advances instead)."""
+        ...
+
+
+@dataclass(frozen=True, kw_only=True)
+class RateWindow:
+    """At most `count` requests in any `seconds`-long window."""
+
+    count: int
+    seconds: float
+
+
+@dataclass(frozen=True, kw_only=True)
+class Capabilities:
+    """What a platform can do and how fast it may be driven."""
+
+    max_message_bytes: int
+    threads: bool = True
+    reactions: bool = True
+    forms: bool = True
+    per_channel_limits: tuple[RateWindow, ...] = ()
+    per_workspace_limits: tuple[RateWindow, ...] = ()
+
+
+class ChatPlatform(Protocol):
+    """One chat platform as the core sees it. Implementations live in `adapters/`.
+
+    Errors are reported with the exceptions of `bot.errors`: `RateLimited` (with the platform's
+    Retry-After), `TransientDeliveryError` (worth retrying) and `PermanentDeliveryError`.
+    """
+
+    @property
+    def platform(self) -> Platform:
+        """Which platform this is."""
+        ...
+
+    @property
+    def capabilities(self) -> Capabilities:
+        """Limits and features of the platform."""
+        ...
+
+    async def post_section(self, *, channel: Channel, section: Section, post: Post) -> Delivery:
+        """Post a section (root message, then continuations in its thread if it does not fit)."""
+        ...
+
+    async def post_prompt(self, *, channel: Channel, text: str, post: Post) -> Delivery:
+        """Post a scheduled prompt (a reminder, follow-up or nudge) to a channel."""
+        ...
+
+    async def send_private(self, *, channel: Channel, user_id: str, text: str) -> None:
+        """Send a message only `user_id` sees (a confirmation after feedback, for example)."""
+        ...
+
+
+@dataclass(frozen=True, kw_only=True)
+class NewPost:
+    """An outbox row to be written; `idempotency_key` makes writing it twice a no-op."""
+
+    kind: PostKind
+    channel_id: int
+    idempotency_key: str
+    paper_id: str | None = None
+    section_id: str | None = None
+    section_version: str | None = None
+    body: str | None = None
+    prompt_id: int | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class StoredReply:
+    """A reply as stored, for rendering threads (web channel) and exports."""
+
+    id: int
+    post_id: int
+    participant: Participant
+    external_id: str
+    text: str
+    created_at: datetime
+    edited_at: datetime | None = None
+    deleted_at: datetime | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class AuditEntry:
+    """One line of the append-only audit log."""
+
+    id: int
+    at: datetime
+    actor: str
+    action: str
+    detail: Mapping[str, object]
+
+
+class StoreSession(Protocol):
+    """The repository operations, all inside one transaction.
+
+    Nothing here commits: the `Store.transaction()` context commits when its block ends without an
+    exception and rolls back otherwise.
+    """
+
+    # Papers and sections
+    async def save_paper(self, *, paper: Paper, now: datetime) -> None:
+        """Store the paper and its sections; an unchanged section version is kept, a changed one
+        is added as a new version and becomes current."""
+        ...
+
+    async def load_paper(self, *, paper_id: str) -> Paper | None:
+        """The paper with its current sections, or None."""
+        ...
+
+    async def get_section(
+        self, *, paper_id: str, section_id: str, version: str | None = None
+    ) -> Section | None:
+        """A section: its current version, or the version asked for."""
+        ...
+
+    # Channels
+    async def upsert_channel(
+        self,
+        *,
+        platform: Platform,
+        workspace_id: str,
+        external_id: str,
+        name: str,
+        reference: Mapping[str, object] | None = None,
+        active: bool = True,
+    ) -> Channel:
+        """Create the channel or update its name, reference and active flag; tags are kept."""
+        ...
+
+    async def get_channel(self, *, channel_id: int) -> Channel | None:
+        """A channel by our id."""
+        ...
+
+    async def find_channel(
+        self, *, platform: Platform, workspace_id: str, external_id: str
+    ) -> Channel | None:
+        """A channel by the platform's ids."""
+        ...
+
+    async def list_channels(
+        self,
+        *,
+        platform: Platform | None = None,
+        tag: str | None = None,
+        active_only: bool = True,
+    ) -> Sequence[Channel]:
+        """Channels, optionally of one platform or carrying one sector tag, ordered by id."""
+        ...
+
+    async def set_channel_tags(self, *, channel_id: int, tags: frozenset[str]) -> Channel:
+        """Replace a channel's sector tags."""
+        ...
+
+    async def set_channel_active(self, *, channel_id: int, active: bool) -> Channel:
+        """Mark a channel active or inactive (an uninstall)."""
+        ...
+
+    # The outbox
+    async def enqueue_post(self, *, new: NewPost, now: datetime) -> tuple[Post, bool]:
+        """Write an outbox row; returns the row and True, or the existing row with the same
+        idempotency key and False."""
+        ...
+
+    async def claim_posts(
+        self, *, platform: Platform, now: datetime, lease_seconds: float, limit: int
+    ) -> Sequence[Post]:
+        """Atomically claim due rows of a platform (pending with `next_attempt_at` reached, or
+        sending with an expired lease), oldest first, and mark them sending until the lease
+        ends. Two claimers never get the same row."""
+        ...
+
+    async def mark_post_sent(
+        self, *, post_id: int, message_ids: Sequence[str], now: datetime
+    ) -> Post:
+        """Record a delivery: the platform message ids, root first."""
+        ...
+
+    async def mark_post_retry(
+        self, *, post_id: int, error: str, retry_at: datetime, now: datetime
+    ) -> Post:
+        """Record a failed attempt that will be retried at `retry_at`."""
+        ...
+
+    async def mark_post_failed(self, *, post_id: int, error: str, now: datetime) -> Post:
+        """Record a failure that will not be retried."""
+        ...
+
+    async def get_post(self, *, post_id: int) -> Post | None:
+        """An outbox row by id."""
+        ...
+
+    async def find_post_by_message(
+        self, *, platform: Platform, workspace_id: str, channel_external_id: str, message_id: str
+    ) -> Post | None:
+        """The post one of whose messages (root or continuation) has this platform id."""
+        ...
+
+    async def list_posts(
+        self, *, channel_id: int | None = None, kind: PostKind | None = None
+    ) -> Sequence[Post]:
+        """Outbox rows, oldest first."""
+        ...
+
+    # People
+    async def upsert_participant(
+        self,
+        *,
+        platform: Platform,
+        workspace_id: str,
+        user_id: str,
+        display_name: str | None,
+        organisation: str | None,
+        now: datetime,
+    ) -> Participant:
+        """The stored participant for a platform user, created with a fresh pseudonymous key
+        the first time; a given name or organisation updates the stored one."""
+        ...
+
+    # Inbound events
+    async def claim_event(
+        self, *, platform: Platform, workspace_id: str, event_id: str, now: datetime
+    ) -> bool:
+        """Note an inbound event id; False if it was noted before (a retry or replay)."""
+        ...
+
+    async def add_reaction(
+        self, *, post_id: int, participant_id: int, emoji: str, message_id: str, now: datetime
+    ) -> bool:
+        """Record a reaction; False if the participant already had it on the post."""
+        ...
+
+    async def remove_reaction(
+        self, *, post_id: int, participant_id: int, emoji: str, now: datetime
+    ) -> bool:
+        """Withdraw a reaction; False if there was none."""
+        ...
+
+    async def active_reactions(
+        self, *, post_id: int, participant_id: int | None = None
+    ) -> Mapping[str, int]:
+        """Counts of the reactions standing on a post by emoji (of one participant, if given)."""
+        ...
+
+    async def add_reply(
+        self, *, post_id: int, participant_id: int, external_id: str, text: str, now: datetime
+    ) -> StoredReply:
+        """Record a reply in a post's thread."""
+        ...
+
+    async def find_reply(self, *, platform: Platform, external_id: str) -> StoredReply | None:
+        """A reply by the platform's id for it."""
+        ...
+
+    async def edit_reply(self, *, reply_id: int, text: str, now: datetime) -> StoredReply:
+        """Replace a reply's text, keeping the previous text in the reply's history."""
+        ...
+
+    async def delete_reply(self, *, reply_id: int, now: datetime) -> StoredReply:
+        """Mark a reply deleted and drop its text."""
+        ...
+
+    async def list_replies(
+        self, *, post_id: int, include_deleted: bool = False
+    ) -> Sequence[StoredReply]:
+        """The replies of a post, oldest first."""
+        ...
+
+    async def add_feedback(
+        self,
+        *,
+        post_id: int,
+        participant_id: int,
+        values: Mapping[str, str],
+        event_id: str,
+        now: datetime,
+    ) -> int:
+        """Store a feedback response; returns its id."""
+        ...
+
+    async def section_counts(self, *, paper_id: str) -> Sequence[SectionCounts]:
+        """Per current section of the paper: posts sent, standing reactions, replies not deleted,
+        feedback responses."""
+        ...
+
+    # Audit
+    async def append_audit(
+        self, *, actor: str, action: str, detail: Mapping[str, object], now: datetime
+    ) -> AuditEntry:
+        """Append a line to the audit log."""
+        ...
+
+    async def list_audit(self, *, limit: int = 100) -> Sequence[AuditEntry]:
+        """The newest audit lines, newest first."""
+        ...
+
+
+class Store(Protocol):
+    """A database: hands out transactions and says whether it is reachable."""
+
+    def transaction(self) -> AbstractAsyncContextManager[StoreSession]:
+        """A transaction; commits on normal exit, rolls back on an exception."""
+        ...
+
+    async def ping(self) -> bool:
+        """True when the database answers."""
+        ...
+
+    async def close(self) -> None:
+        """Release connections."""
+        ...

@@ -1,0 +1,45 @@
+"""Alembic's environment: runs migrations on the connection `storage.migrate` hands in."""
+
+from __future__ import annotations
+
+from alembic import context
+from sqlalchemy import text
+from sqlalchemy.engine import Connection
+
+from storage.tables import METADATA
+
+# Any fixed 64-bit number; every engage process migrating one PostgreSQL database uses it.
+MIGRATION_LOCK_KEY = 0x656E67616765  # "engage"
+
+
+def run_migrations(connection: Connection) -> None:
+    """Upgrade inside one transaction that first takes the migration lock."""
+    context.configure(
+        connection=connection,
+        target_metadata=METADATA,
+        render_as_batch=connection.dialect.name == "sqlite",
+        # SQLite can roll back DDL too; one transaction (BEGIN IMMEDIATE, see storage.engine)
+        # also serialises two processes migrating the same file.
+        transactional_ddl=True,
+    )
+    with context.begin_transaction():
+        if connection.dialect.name == "postgresql":
+            # Held until commit: a second process starting at the same time waits here, then
+            # finds the schema at head and does nothing.
+            connection.execute(
+                text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK_KEY}
+            )
+        context.run_migrations()
+
+
+def _main() -> None:
+    connection = context.config.attributes.get("connection")
+    if not isinstance(connection, Connection):
+        raise RuntimeError(
+            "engage migrations run through storage.migrate.upgrade(url), which passes alembic "
+            "a connection; the alembic command line without it is not supported"
+        )
+    run_migrations(connection)
+
+
+_main()

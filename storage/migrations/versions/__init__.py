@@ -1,0 +1,1 @@
+"""Migration scripts, in order (alembic reads them by revision id, not by import)."""

@@ -1,0 +1,1 @@
+"""The repository mixins that together make up `storage.session.SqlStoreSession`."""

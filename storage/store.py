@@ -1,0 +1,61 @@
+"""`SqlStore`: the `Store` port over SQLAlchemy (SQLite or PostgreSQL)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from storage.engine import SQLITE_BEGIN_OPTION, create_engine
+from storage.session import SqlStoreSession
+
+log = logging.getLogger(__name__)
+
+
+class SqlStore:
+    """A database reached through an async engine; hands out one session per transaction.
+
+    `SqlStore.open(url)` does not create tables: run `storage.migrate.upgrade(url)` first.
+    """
+
+    def __init__(self, engine: AsyncEngine, *, ping_timeout: float = 2.0) -> None:
+        self._engine = engine
+        self._ping_timeout = ping_timeout
+        self._sessions = async_sessionmaker(engine, class_=AsyncSession, expire_on_commit=False)
+
+    @classmethod
+    def open(cls, url: str, *, ping_timeout: float = 2.0) -> SqlStore:
+        """A store for `url` (sqlite / postgresql); raises ValueError for other schemes."""
+        return cls(create_engine(url), ping_timeout=ping_timeout)
+
+    @property
+    def dialect(self) -> str:
+        """The backend's name: "sqlite" or "postgresql"."""
+        return self._engine.dialect.name
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[SqlStoreSession]:
+        """A transaction; commits when the block ends, rolls back if it raises."""
+        async with self._sessions() as db, db.begin():
+            yield SqlStoreSession(db, dialect=self.dialect)
+
+    async def ping(self) -> bool:
+        """True when the database answers `SELECT 1` within the ping timeout."""
+        try:
+            async with asyncio.timeout(self._ping_timeout), self._engine.connect() as conn:
+                # DEFERRED on SQLite, so a health check never queues behind a writer.
+                await conn.execution_options(**{SQLITE_BEGIN_OPTION: "DEFERRED"})
+                await conn.execute(text("SELECT 1"))
+        except Exception as exc:
+            log.warning("database ping failed: %s", exc)
+            return False
+        return True
+
+    async def close(self) -> None:
+        """Close every pooled connection."""
+        await self._engine.dispose()

@@ -1,0 +1,191 @@
+from __future__ import annotations
+
+import itertools
+from datetime import timedelta
+
+from bot.clock import ManualClock
+from bot.domain import Paper, Platform, PostState
+from bot.engagement import Engagement
+from bot.errors import PermanentDeliveryError, RateLimited, TransientDeliveryError
+from bot.outbox import OutboxPolicy, OutboxSender
+from storage.store import SqlStore
+from tests.fakes.platform import FakePlatform
+
+
+async def _channels(engagement: Engagement, *names: str) -> None:
+    for name in names:
+        await engagement.register_channel(
+            platform=Platform.WEB, workspace_id="local", external_id=name, name=name
+        )
+
+
+def _sender(
+    store: SqlStore, clock: ManualClock, fake: FakePlatform, policy: OutboxPolicy | None = None
+) -> OutboxSender:
+    return OutboxSender(platform=fake, store=store, clock=clock, policy=policy or OutboxPolicy())
+
+
+async def test_sections_arrive_in_paper_order_once_per_channel(
+    engagement: Engagement, store: SqlStore, clock: ManualClock, example_paper: Paper
+) -> None:
+    await _channels(engagement, "general", "analysts")
+    await engagement.publish(sections=["all"], target="*")
+    fake = FakePlatform(clock=clock)
+    await _sender(store, clock, fake).drain()
+
+    titles = [s.title for s in example_paper.sections]
+    for channel in ("general", "analysts"):
+        assert [m.text for m in fake.sent if m.channel == channel] == titles
+    async with store.transaction() as tx:
+        posts = await tx.list_posts()
+    assert {p.state for p in posts} == {PostState.SENT}
+    assert all(p.message_ids for p in posts)
+
+
+async def test_one_message_per_second_per_channel_is_kept(
+    engagement: Engagement, store: SqlStore, clock: ManualClock, example_paper: Paper
+) -> None:
+    await _channels(engagement, "general", "analysts")
+    await engagement.publish(sections=["all"], target="*")
+    fake = FakePlatform(clock=clock)
+    await _sender(store, clock, fake).drain()
+
+    for channel in ("general", "analysts"):
+        times = [m.at for m in fake.sent if m.channel == channel]
+        gaps = [(b - a).total_seconds() for a, b in itertools.pairwise(times)]
+        assert gaps
+        assert min(gaps) >= 1.0
+
+
+async def test_publishing_twice_posts_once(
+    engagement: Engagement, store: SqlStore, clock: ManualClock
+) -> None:
+    await _channels(engagement, "general")
+    first = await engagement.publish(sections=["1"], target="#general")
+    second = await engagement.publish(sections=["1"], target="#general")
+    fake = FakePlatform(clock=clock)
+    await _sender(store, clock, fake).drain()
+
+    assert len(first.enqueued) == 1
+    assert (len(second.enqueued), len(second.already)) == (0, 1)
+    assert len(fake.sent) == 1
+
+
+async def test_retry_after_is_honoured_and_the_row_is_sent_once(
+    engagement: Engagement, store: SqlStore, clock: ManualClock
+) -> None:
+    await _channels(engagement, "general")
+    await engagement.publish(sections=["1"], target="#general")
+    fake = FakePlatform(clock=clock)
+    fake.failures.append(RateLimited("slow down", retry_after=30))
+    started = clock.now()
+    await _sender(store, clock, fake).drain()
+
+    assert fake.calls == 2
+    assert len(fake.sent) == 1
+    assert fake.sent[0].at - started >= timedelta(seconds=30)
+
+
+async def test_transient_errors_are_retried_with_backoff(
+    engagement: Engagement, store: SqlStore, clock: ManualClock
+) -> None:
+    await _channels(engagement, "general")
+    await engagement.publish(sections=["1"], target="#general")
+    fake = FakePlatform(clock=clock)
+    fake.failures.extend([TransientDeliveryError("502"), TransientDeliveryError("503")])
+    await _sender(store, clock, fake).drain()
+
+    assert fake.calls == 3
+    async with store.transaction() as tx:
+        (post,) = await tx.list_posts()
+    assert post.state is PostState.SENT
+
+
+async def test_a_permanent_error_is_kept_on_the_row_and_not_retried(
+    engagement: Engagement, store: SqlStore, clock: ManualClock
+) -> None:
+    await _channels(engagement, "general")
+    await engagement.publish(sections=["1", "2"], target="#general")
+    fake = FakePlatform(clock=clock)
+    fake.failures.append(PermanentDeliveryError("channel_not_found"))
+    await _sender(store, clock, fake).drain()
+
+    async with store.transaction() as tx:
+        first, second = await tx.list_posts()
+    assert first.state is PostState.FAILED
+    assert first.last_error is not None
+    assert "channel_not_found" in first.last_error
+    assert second.state is PostState.SENT
+    assert fake.calls == 2
+
+
+async def test_giving_up_after_max_attempts_marks_the_row_failed(
+    engagement: Engagement, store: SqlStore, clock: ManualClock
+) -> None:
+    await _channels(engagement, "general")
+    await engagement.publish(sections=["1"], target="#general")
+    fake = FakePlatform(clock=clock)
+    fake.failures.extend(TransientDeliveryError("500") for _ in range(10))
+    await _sender(store, clock, fake, OutboxPolicy(max_attempts=3)).drain()
+
+    async with store.transaction() as tx:
+        (post,) = await tx.list_posts()
+    assert post.state is PostState.FAILED
+    assert fake.calls == 3
+
+
+async def test_a_crashed_claim_is_delivered_once_after_its_lease(
+    engagement: Engagement, store: SqlStore, clock: ManualClock
+) -> None:
+    await _channels(engagement, "general")
+    await engagement.publish(sections=["1"], target="#general")
+    # A replica claims the row and dies before sending anything.
+    async with store.transaction() as tx:
+        claimed = await tx.claim_posts(
+            platform=Platform.WEB, now=clock.now(), lease_seconds=60, limit=10
+        )
+    assert len(claimed) == 1
+
+    fake = FakePlatform(clock=clock)
+    survivor = _sender(store, clock, fake, OutboxPolicy(lease_seconds=60))
+    await survivor.drain()
+    assert fake.sent == []  # still leased to the dead replica
+
+    clock.advance(61)
+    await survivor.drain()
+    await survivor.drain()
+    assert len(fake.sent) == 1
+
+
+async def test_two_senders_on_one_store_never_send_a_row_twice(
+    engagement: Engagement, store: SqlStore, clock: ManualClock, example_paper: Paper
+) -> None:
+    names = [f"c{i}" for i in range(6)]
+    await _channels(engagement, *names)
+    await engagement.publish(sections=["all"], target="*")
+    fake = FakePlatform(clock=clock)
+    policy = OutboxPolicy(batch_size=3)
+    one, two = _sender(store, clock, fake, policy), _sender(store, clock, fake, policy)
+    while await one.claim_once() + await two.claim_once():
+        await one.join()
+        await two.join()
+
+    keys = [(m.channel, m.post_id) for m in fake.sent]
+    assert len(keys) == len(set(keys)) == len(names) * len(example_paper.sections)
+
+
+async def test_an_inactive_channel_fails_its_rows(
+    engagement: Engagement, store: SqlStore, clock: ManualClock
+) -> None:
+    await _channels(engagement, "general")
+    await engagement.publish(sections=["1"], target="#general")
+    await engagement.deactivate_channel(
+        platform=Platform.WEB, workspace_id="local", external_id="general"
+    )
+    fake = FakePlatform(clock=clock)
+    await _sender(store, clock, fake).drain()
+
+    async with store.transaction() as tx:
+        (post,) = await tx.list_posts()
+    assert post.state is PostState.FAILED
+    assert fake.sent == []
