@@ -24,8 +24,9 @@ run: $(STAMP_RUN)
 
 browser-deps:
 	@command -v chromium >/dev/null 2>&1 || { \
-	  echo "Installing Debian's chromium for the browser tests"; \
-	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
+	  echo "Installing Debian's chromium (and an emoji font) for the browser tests"; \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+	     chromium fonts-noto-color-emoji >/dev/null) \
 	  || echo "chromium could not be installed: the browser tests will be skipped"; }
 
 lint: $(STAMP_DEV)

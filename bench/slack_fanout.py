@@ -1,9 +1,16 @@
-"""Fan-out: a 5-section paper to 200 Slack channels through the outbox sender.
+"""Fan-out: a 5-section paper to 200 Slack channels.
 
 The fake Slack Web API allows one message per second per channel and answers 5% of
-chat.postMessage calls with 429 (Retry-After: 1). The run is timed against two lower bounds:
-the rate limit alone ((sections - 1) seconds), and that bound plus the Retry-After each channel
-was actually handed. Duplicates and losses are counted from the fake's records and the outbox.
+chat.postMessage calls with 429 (Retry-After: 1). Two runs, each against a fresh fake:
+
+- baseline: SlackPlatform.post_section called directly, one task per channel, sleeping on each
+  429 for its Retry-After (no database, no outbox) — what the adapter and the fake allow;
+- engage: `engage publish` + the Slack OutboxSender (`run()`, as `engage serve` runs it), on a
+  SQLite file and on a fresh PostgreSQL database.
+
+Each is timed against two lower bounds: the rate limit alone ((sections - 1) seconds), and
+that bound plus the Retry-After the worst channel was handed. Duplicates and losses are
+counted from the fake's records and the outbox rows.
 
     .venv/bin/python -m bench.slack_fanout [--channels 200] [--sections 5] [--fault-rate 0.05]
 """
@@ -13,47 +20,104 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
-import os
 import tempfile
 import time
-from collections import Counter, defaultdict
+from collections import Counter
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 from adapters.slack.mount import SLACK
-from bench.slack_common import DEFAULT_POSTGRES, TEAM, TOKEN, fresh_postgres, settings, write_paper
+from bench.slack_common import (
+    DEFAULT_POSTGRES,
+    TEAM,
+    TOKEN,
+    fresh_postgres,
+    settings,
+    write_paper,
+)
 from bot.app import SERVICES, build_app, prepare
-from bot.domain import Platform, Post, PostState
+from bot.domain import Channel, Platform, Post, PostKind, PostState
+from bot.errors import RateLimited
 from bot.services import Services
 from tests.fakes.slack_api import Bot, FakeSlackApi, Faults
 
 
-async def run(
-    *, database_url: str, channels: int, sections: int, fault_rate: float, folder: Path
-) -> None:
+@dataclass(frozen=True, kw_only=True)
+class Shape:
+    channels: int
+    sections: int
+    fault_rate: float
+
+
+@asynccontextmanager
+async def engage(
+    shape: Shape, *, database_url: str, folder: Path
+) -> AsyncIterator[tuple[Services, FakeSlackApi]]:
+    """engage with Slack on `database_url`, `shape.channels` registered channels, a fresh fake."""
     fake = FakeSlackApi(
         bots={TOKEN: Bot(team_id=TEAM)},
         now=time.monotonic,
         post_interval=1.0,
-        faults=Faults(rate=fault_rate, kinds=("429",), retry_after=1.0),
+        faults=Faults(rate=shape.fault_rate, kinds=("429",), retry_after=1.0),
     )
     await fake.start()
-    paper = write_paper(folder / "paper", sections=sections)
-    app = build_app(
-        settings(database_url, api_url=fake.base_url, paper=paper),
-        run_senders=False,
-    )
+    paper = write_paper(folder / "paper", sections=shape.sections)
+    app = build_app(settings(database_url, api_url=fake.base_url, paper=paper), run_senders=False)
     services = app[SERVICES]
     try:
         await prepare(services, migrate=True)
-        for n in range(channels):
-            channel_id = f"C{n:07d}"
-            fake.add_channel(channel_id, f"channel-{n}")
+        for n in range(shape.channels):
+            fake.add_channel(f"C{n:07d}", f"channel-{n}")
             await services.engagement.register_channel(
                 platform=Platform.SLACK,
                 workspace_id=TEAM,
-                external_id=channel_id,
+                external_id=f"C{n:07d}",
                 name=f"channel-{n}",
             )
+        yield services, fake
+    finally:
+        await app[SLACK].close()
+        await services.store.close()
+        await fake.close()
+
+
+async def baseline(shape: Shape, folder: Path) -> None:
+    """The adapter alone: no outbox, no database writes while posting."""
+    url = f"sqlite+aiosqlite:///{folder / 'baseline.db'}"
+    async with engage(shape, database_url=url, folder=folder) as (services, fake):
+        platform = services.platforms[Platform.SLACK]
+        async with services.store.transaction() as tx:
+            channels = list(await tx.list_channels(platform=Platform.SLACK))
+        sections = services.engagement.paper.sections
+        started = time.monotonic()
+
+        async def lane(channel: Channel) -> None:
+            for section in sections:
+                post = Post(
+                    id=channel.id * 100 + section.ordinal,
+                    kind=PostKind.SECTION,
+                    channel_id=channel.id,
+                    idempotency_key=f"{channel.id}:{section.id}",
+                    state=PostState.SENDING,
+                    created_at=datetime.now(UTC),
+                )
+                while True:
+                    try:
+                        await platform.post_section(channel=channel, section=section, post=post)
+                        break
+                    except RateLimited as limited:
+                        await asyncio.sleep(limited.retry_after)
+
+        await asyncio.gather(*(lane(c) for c in channels))
+        report(fake, elapsed=time.monotonic() - started, sections=shape.sections, posts=None)
+
+
+async def outbox(shape: Shape, *, database_url: str, folder: Path) -> None:
+    """engage's own path: publish, then the OutboxSender delivers."""
+    async with engage(shape, database_url=database_url, folder=folder) as (services, fake):
         result = await services.engagement.publish(
             sections=["all"], target="*", platform=Platform.SLACK
         )
@@ -61,20 +125,11 @@ async def run(
         stop = asyncio.Event()
         started = time.monotonic()
         sender = asyncio.create_task(services.senders[Platform.SLACK].run(stop))
-        # Watch the fake (not the database, which the senders need) until every row has a
-        # message or has failed, then let the last rows settle.
         posts = await _settled(services, fake, rows)
         elapsed = time.monotonic() - started
-        if os.environ.get("SLACK_BENCH_TRACE"):
-            per_second = Counter(int(m.at - started) for m in fake.messages)
-            print("messages accepted per second:", sorted(per_second.items()))
         stop.set()
         await sender
-        report(fake=fake, posts=posts, rows=rows, elapsed=elapsed, sections=sections)
-    finally:
-        await app[SLACK].close()
-        await services.store.close()
-        await fake.close()
+        report(fake, elapsed=elapsed, sections=shape.sections, posts=posts)
 
 
 async def _settled(services: Services, fake: FakeSlackApi, rows: int) -> list[Post]:
@@ -91,42 +146,49 @@ async def _settled(services: Services, fake: FakeSlackApi, rows: int) -> list[Po
         await asyncio.sleep(0.01)
 
 
-def report(
-    *, fake: FakeSlackApi, posts: list[Post], rows: int, elapsed: float, sections: int
-) -> None:
-    by_channel: dict[str, list[str]] = defaultdict(list)
-    for message in fake.messages:
-        by_channel[message.channel].append(message.text)
-    duplicates = sum(
-        n - 1 for n in Counter((m.channel, m.text) for m in fake.messages).values() if n > 1
-    )
-    sent_ids = [i for p in posts if p.state is PostState.SENT for i in p.message_ids]
-    lost = sum(1 for p in posts if p.state is not PostState.SENT) + len(
-        {m.ts for m in fake.messages} ^ set(sent_ids)
-    )
-    out_of_order = sum(1 for texts in by_channel.values() if texts != sorted(texts, key=_ordinal))
+def report(fake: FakeSlackApi, *, elapsed: float, sections: int, posts: list[Post] | None) -> None:
+    duplicates = sum(n - 1 for n in Counter((m.channel, m.text) for m in fake.messages).values())
     calls = fake.calls_to("chat.postMessage")
-    limited = [c for c in calls if c.status == 429]
-    penalty: Counter[str] = Counter()
-    for call in limited:
-        penalty[str(call.args.get("channel"))] += 1
+    penalty = Counter(str(c.args.get("channel")) for c in calls if c.status == 429)
+    worst = max(penalty.values(), default=0)
+    line = f"messages {len(fake.messages)}  calls {len(calls)}  429s {sum(penalty.values())}"
+    line += f"  duplicates {duplicates}"
+    if posts is not None:
+        unsent = sum(1 for p in posts if p.state is not PostState.SENT)
+        recorded = {i for p in posts for i in p.message_ids}
+        lost = unsent + len({m.ts for m in fake.messages} ^ recorded)
+        line += f"  rows {len(posts)}  losses {lost}"
+    print(line)
     naive = (sections - 1) * fake.post_interval
-    with_429 = naive + max(penalty.values(), default=0) * fake.faults.retry_after
-    print(f"rows {rows}  messages {len(fake.messages)}  calls {len(calls)}  429s {len(limited)}")
-    print(f"duplicates {duplicates}  losses {lost}  channels out of order {out_of_order}")
+    with_429 = naive + worst * fake.faults.retry_after
     print(f"completion {elapsed:.2f} s")
+    print(f"  vs rate-limit bound {naive:.2f} s: ratio {elapsed / naive:.2f} (target <= 1.2)")
     print(
-        f"lower bound, rate limit only: {naive:.2f} s  -> ratio {elapsed / naive:.2f} (target <= 1.2)"
-    )
-    print(
-        f"lower bound incl. the Retry-After served (worst channel had {max(penalty.values(), default=0)}"
-        f" x 429): {with_429:.2f} s  -> ratio {elapsed / with_429:.2f}"
+        f"  vs bound incl. Retry-After served (worst channel {worst} x 429) {with_429:.2f} s: "
+        f"ratio {elapsed / with_429:.2f}"
     )
 
 
-def _ordinal(text: str) -> int:
-    digits = "".join(ch for ch in text.split(" of ")[0] if ch.isdigit())
-    return int(digits or 0)
+async def _all(args: argparse.Namespace) -> None:
+    shape = Shape(channels=args.channels, sections=args.sections, fault_rate=args.fault_rate)
+    print(
+        f"{shape.sections} sections x {shape.channels} channels, 1 msg/s/channel, "
+        f"{shape.fault_rate:.0%} of calls answered 429 (Retry-After: 1)"
+    )
+    with tempfile.TemporaryDirectory() as folder:
+        print("\n== baseline: SlackPlatform alone, no outbox ==")
+        await baseline(shape, Path(folder))
+    if not args.skip_sqlite:
+        print("\n== engage outbox, SQLite file ==")
+        with tempfile.TemporaryDirectory() as folder:
+            url = f"sqlite+aiosqlite:///{Path(folder) / 'fanout.db'}"
+            await outbox(shape, database_url=url, folder=Path(folder))
+    if not args.skip_postgres:
+        print("\n== engage outbox, PostgreSQL (fresh database) ==")
+        async with fresh_postgres(args.postgres) as pg_url:
+            if pg_url is not None:
+                with tempfile.TemporaryDirectory() as folder:
+                    await outbox(shape, database_url=pg_url, folder=Path(folder))
 
 
 def main() -> None:
@@ -136,31 +198,14 @@ def main() -> None:
     parser.add_argument("--channels", type=int, default=200)
     parser.add_argument("--sections", type=int, default=5)
     parser.add_argument("--fault-rate", type=float, default=0.05)
-    parser.add_argument("--postgres", default=DEFAULT_POSTGRES, help="server for the PG run")
+    parser.add_argument(
+        "--postgres", default=DEFAULT_POSTGRES, help="server for the PostgreSQL run"
+    )
     parser.add_argument("--skip-postgres", action="store_true")
     parser.add_argument("--skip-sqlite", action="store_true")
     args = parser.parse_args()
     logging.basicConfig(level=logging.ERROR)
-    asyncio.run(_both(args))
-
-
-async def _both(args: argparse.Namespace) -> None:
-    shape = {"channels": args.channels, "sections": args.sections, "fault_rate": args.fault_rate}
-    print(
-        f"{args.sections} sections x {args.channels} channels, 1 msg/s/channel, "
-        f"{args.fault_rate:.0%} of calls answered 429"
-    )
-    if not args.skip_sqlite:
-        print("\n== SQLite file ==")
-        with tempfile.TemporaryDirectory() as folder:
-            url = f"sqlite+aiosqlite:///{Path(folder) / 'fanout.db'}"
-            await run(database_url=url, folder=Path(folder), **shape)
-    if not args.skip_postgres:
-        print("\n== PostgreSQL (fresh database) ==")
-        async with fresh_postgres(args.postgres) as pg_url:
-            if pg_url is not None:
-                with tempfile.TemporaryDirectory() as folder:
-                    await run(database_url=pg_url, folder=Path(folder), **shape)
+    asyncio.run(_all(args))
 
 
 if __name__ == "__main__":

@@ -104,6 +104,7 @@ def _lifecycle(
                     asyncio.create_task(sender.run(services.stop), name=f"outbox-{name}")
                     for name, sender in services.senders.items()
                 )
+            tasks.extend(asyncio.create_task(job(services.stop)) for job in services.background)
 
         try:
             await prepare(services, migrate=migrate)

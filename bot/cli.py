@@ -5,16 +5,19 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import secrets
 import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
+from pydantic import SecretStr
 from rich.console import Console
 from rich.table import Table
 from sqlalchemy.exc import SQLAlchemyError
 
+from adapters.teams.cli import cli as teams_cli
 from bot.config import Settings
 from bot.domain import Channel, Paper, Platform
 from bot.errors import EngageError
@@ -39,6 +42,7 @@ db_cli = typer.Typer(help="The database.", no_args_is_help=True)
 app.add_typer(paper_cli, name="paper")
 app.add_typer(channels_cli, name="channels")
 app.add_typer(db_cli, name="db")
+app.add_typer(teams_cli, name="teams")
 
 out = Console()
 err = Console(stderr=True)
@@ -311,30 +315,50 @@ def serve(
         overrides["host"] = host
     if port is not None:
         overrides["port"] = port
+    if overrides and "public_url" not in settings.model_fields_set:
+        overrides["public_url"] = f"http://{overrides.get('host', settings.host)}:" + str(
+            overrides.get("port", settings.port)
+        )
     if overrides:
         settings = settings.model_copy(update=overrides)
     logging.basicConfig(
         level=settings.log_level.upper(),
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+    if settings.log_level.upper() != "DEBUG":
+        # Alembic narrates every plugin it loads at INFO; only its warnings matter day to day.
+        logging.getLogger("alembic").setLevel(logging.WARNING)
     from aiohttp import web
 
     from bot.app import build_app
 
+    if demo and settings.admin_token is None:
+        # A one-off organiser token, so the demo's /web/admin works without configuration.
+        settings = settings.model_copy(update={"admin_token": SecretStr(secrets.token_urlsafe(16))})
     application = build_app(settings)
     if demo:
-        application.on_startup.append(_announce_demo(settings))
+        application.on_startup.append(_start_demo(settings))
     try:
         web.run_app(application, host=settings.host, port=settings.port, print=None)
     except EngageError as error:
         raise _fail(str(error)) from None
 
 
-def _announce_demo(settings: Settings) -> Callable[[Application], Awaitable[None]]:
-    async def announce(application: Application) -> None:
-        out.print(f"engage is serving on http://{settings.host}:{settings.port}/")
+def _start_demo(settings: Settings) -> Callable[[Application], Awaitable[None]]:
+    """Runs after the app's own start-up (migrations, paper): post the paper to the web
+    channel `general` and say where to look."""
 
-    return announce
+    async def start(application: Application) -> None:
+        from adapters.web.demo import prepare_demo
+        from bot.app import SERVICES
+
+        path = await prepare_demo(application[SERVICES])
+        base = settings.public_url.rstrip("/")
+        token = settings.admin_token.get_secret_value() if settings.admin_token else ""
+        out.print(f"\n  engage is serving the paper at [bold]{base}{path}[/]")
+        out.print(f"  organisers: {base}/web/admin  (token: {token})\n")
+
+    return start
 
 
 def main() -> None:

@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 
 from bot.domain import Channel, Delivery, Post, PostKind, Section
 from bot.errors import PermanentDeliveryError, RateLimited, TransientDeliveryError
+from bot.metrics import Metrics
 from bot.ports import ChatPlatform, Clock, Store
 from bot.ratelimit import RateLimiter
 
@@ -53,8 +54,15 @@ class OutboxSender:
     """Delivers the outbox rows of one platform; run one per platform per process."""
 
     def __init__(
-        self, *, platform: ChatPlatform, store: Store, clock: Clock, policy: OutboxPolicy
+        self,
+        *,
+        platform: ChatPlatform,
+        store: Store,
+        clock: Clock,
+        policy: OutboxPolicy,
+        metrics: Metrics | None = None,
     ) -> None:
+        self._metrics = metrics or Metrics()
         self._platform = platform
         self._store = store
         self._clock = clock
@@ -185,6 +193,7 @@ class OutboxSender:
                 await tx.mark_post_sent(
                     post_id=post.id, message_ids=delivery.message_ids, now=self._clock.now()
                 )
+            self._count("sent")
             return
 
     async def _send(self, post: Post, channel: Channel) -> Delivery:
@@ -215,7 +224,11 @@ class OutboxSender:
         ceiling = min(self._policy.backoff_cap, self._policy.backoff_base * 2.0 ** (tries - 1))
         return ceiling / 2 + random.uniform(0, ceiling / 2)
 
+    def _count(self, result: str) -> None:
+        self._metrics.deliveries.labels(self._platform.platform, result).inc()
+
     async def _retry(self, post: Post, error: str, retry_at: datetime) -> None:
+        self._count("retry")
         async with self._store.transaction() as tx:
             await tx.mark_post_retry(
                 post_id=post.id, error=error, retry_at=retry_at, now=self._clock.now()
@@ -223,6 +236,7 @@ class OutboxSender:
 
     async def _fail(self, post: Post, error: str) -> None:
         log.error("outbox row %s failed for good: %s", post.id, error)
+        self._count("failed")
         async with self._store.transaction() as tx:
             await tx.mark_post_failed(post_id=post.id, error=error, now=self._clock.now())
 

@@ -247,11 +247,6 @@ def _check_unique(sections: Sequence[tuple[Section, int]]) -> None:
             )
 
 
-def _title_from_name(name: str) -> str:
-    words = " ".join(re.sub(r"[-_]+", " ", name).split())
-    return words[:1].upper() + words[1:]
-
-
 def load_paper(path: Path) -> Paper:
     """Load the paper at `path` (a folder of pages or one markdown file).
 
@@ -265,8 +260,8 @@ def load_paper(path: Path) -> Paper:
         found.extend(_page_sections(page, first_ordinal=len(found) + 1))
     _check_unique(found)
     sections = tuple(section for section, _ in found)
-    if title is None and path.is_dir():
-        title = _title_from_name(path.resolve().name)
+    # Without paper.toml the first section's title names the paper: a folder name ("paper",
+    # "pages") rarely does.
     title = title or sections[0].title
     version = content_hash({"title": title, "sections": [(s.id, s.version) for s in sections]})
     return Paper(id=slugify(title), title=title, sections=sections, version=version)

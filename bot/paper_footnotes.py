@@ -74,7 +74,7 @@ def split_footnotes(
     """Separate a section's body blocks from its footnotes.
 
     Raises PaperError if a footnote label is defined twice. References without a footnote are
-    kept (real papers have them) and logged at debug level.
+    kept (real papers have them) and reported as a warning.
     """
     blocks: list[Block] = []
     notes: list[Footnote] = []
@@ -103,5 +103,9 @@ def split_footnotes(
         notes.append(note)
     for label in dict.fromkeys(footnote_labels(blocks)):
         if label not in first_line:
-            logger.debug("%s: footnote reference [%s] has no footnote text", path, label)
+            logger.warning(
+                "%s: footnote [%s] is referenced but has no text; add it to the footnote list",
+                path,
+                label,
+            )
     return tuple(blocks), tuple(notes)

@@ -23,6 +23,8 @@ from bot.domain import (
     Section,
     SectionCounts,
 )
+from bot.ports_export import ExportSession
+from bot.ports_scheduling import SchedulingSession
 
 
 class Clock(Protocol):
@@ -126,7 +128,7 @@ class AuditEntry:
     detail: Mapping[str, object]
 
 
-class StoreSession(Protocol):
+class StoreSession(SchedulingSession, ExportSession, Protocol):
     """The repository operations, all inside one transaction.
 
     Nothing here commits: the `Store.transaction()` context commits when its block ends without an

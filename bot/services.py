@@ -7,7 +7,9 @@ build a store, a clock or an engagement service of their own.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
+from typing import Any
 
 from bot.config import Settings
 from bot.domain import Platform
@@ -15,6 +17,10 @@ from bot.engagement import Engagement
 from bot.metrics import Metrics
 from bot.outbox import OutboxPolicy, OutboxSender
 from bot.ports import ChatPlatform, Clock, Store
+
+BackgroundJob = Callable[[asyncio.Event], Coroutine[Any, Any, None]]
+"""A long-running job started with the app (after the database is ready) that returns once
+the event it is given is set: the scheduler, a retention purge."""
 
 
 @dataclass(kw_only=True)
@@ -30,6 +36,7 @@ class Services:
     platforms: dict[Platform, ChatPlatform] = field(default_factory=dict)
     senders: dict[Platform, OutboxSender] = field(default_factory=dict)
     stop: asyncio.Event = field(default_factory=asyncio.Event)
+    background: list[BackgroundJob] = field(default_factory=list)
 
     def register_platform(self, platform: ChatPlatform) -> OutboxSender:
         """Register a platform and create the outbox sender that will drain its rows."""
@@ -45,6 +52,7 @@ class Services:
                 poll_seconds=self.settings.outbox_poll_seconds,
                 max_attempts=self.settings.outbox_max_attempts,
             ),
+            metrics=self.metrics,
         )
         self.senders[platform.platform] = sender
         return sender

@@ -14,6 +14,9 @@ from sqlalchemy.engine import Connection
 from storage.engine import create_engine
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+# PostgreSQL advisory lock held while migrating; any fixed 64-bit number, the same in every
+# engage process (migrations/env.py takes it).
+MIGRATION_LOCK_KEY = 0x656E67616765  # "engage"
 # Alembic keeps its migration context in module globals, so two upgrades in one process must
 # take turns; across processes the database's own lock serialises them (see migrations/env.py).
 _ALEMBIC_IN_USE = threading.Lock()

@@ -5,12 +5,14 @@ from __future__ import annotations
 from storage.repos.audit import AuditRepo
 from storage.repos.channels import ChannelRepo
 from storage.repos.counts import CountsRepo
+from storage.repos.exports import ExportRepo
 from storage.repos.feedback import FeedbackRepo
 from storage.repos.outbox import OutboxRepo
 from storage.repos.papers import PaperRepo
 from storage.repos.people import PeopleRepo
 from storage.repos.reactions import ReactionRepo
 from storage.repos.replies import ReplyRepo
+from storage.repos.scheduling import SchedulingRepo
 
 
 class SqlStoreSession(
@@ -23,6 +25,8 @@ class SqlStoreSession(
     FeedbackRepo,
     CountsRepo,
     AuditRepo,
+    SchedulingRepo,
+    ExportRepo,
 ):
     """Every repository operation, inside the one transaction its AsyncSession is in.
 

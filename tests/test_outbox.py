@@ -7,6 +7,7 @@ from bot.clock import ManualClock
 from bot.domain import Paper, Platform, PostState
 from bot.engagement import Engagement
 from bot.errors import PermanentDeliveryError, RateLimited, TransientDeliveryError
+from bot.metrics import Metrics
 from bot.outbox import OutboxPolicy, OutboxSender
 from storage.store import SqlStore
 from tests.fakes.platform import FakePlatform
@@ -189,3 +190,21 @@ async def test_an_inactive_channel_fails_its_rows(
         (post,) = await tx.list_posts()
     assert post.state is PostState.FAILED
     assert fake.sent == []
+
+
+async def test_deliveries_are_counted_in_the_metrics(
+    engagement: Engagement, store: SqlStore, clock: ManualClock
+) -> None:
+    await _channels(engagement, "general")
+    await engagement.publish(sections=["1", "2"], target="#general")
+    fake = FakePlatform(clock=clock)
+    fake.failures.append(PermanentDeliveryError("is_archived"))
+    metrics = Metrics()
+    sender = OutboxSender(
+        platform=fake, store=store, clock=clock, policy=OutboxPolicy(), metrics=metrics
+    )
+    await sender.drain()
+
+    text = metrics.render().decode()
+    assert 'engage_outbox_deliveries_total{platform="web",result="sent"} 1.0' in text
+    assert 'engage_outbox_deliveries_total{platform="web",result="failed"} 1.0' in text

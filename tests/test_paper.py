@@ -134,13 +134,17 @@ def test_subheading_anchor_is_kept_and_removed_from_the_words(example: Paper) ->
 def test_sup_references_point_to_footnotes_listed_after_the_marker(example: Paper) -> None:
     travels = example.sections[1]
     assert refs(travels) == ["3", "5", "4"]
-    assert [f.label for f in travels.footnotes] == ["3", "4"]
+    assert [f.label for f in travels.footnotes] == ["3", "4", "5"]
 
 
-def test_caret_reference_without_definition_stays_a_reference(example: Paper) -> None:
-    why = example.sections[0]
-    assert "2" in refs(why)
-    assert "2" not in [f.label for f in why.footnotes]
+def test_caret_reference_without_definition_stays_a_reference_and_is_reported(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    folder = write(tmp_path / "p", {"a.md": "# Page\n\nA claim.<sup>[^2]</sup>\n"})
+    (section,) = load_paper(folder).sections
+    assert refs(section) == ["2"]
+    assert section.footnotes == ()
+    assert "footnote [2] is referenced but has no text" in caplog.text
 
 
 def test_footnote_list_leaves_the_body(example: Paper) -> None:
@@ -281,12 +285,12 @@ def test_editing_one_page_changes_only_that_sections_version(
 # --- Layouts --------------------------------------------------------------------------------
 
 
-def test_folder_without_toml_reads_pages_in_file_name_order(tmp_path: Path) -> None:
+def test_folder_without_toml_reads_pages_in_order_and_takes_the_first_title(tmp_path: Path) -> None:
     folder = write(tmp_path / "youth-work_review", {"b.md": "# Second\n", "a.md": "# First\n"})
     paper = load_paper(folder)
     assert [s.title for s in paper.sections] == ["First", "Second"]
-    assert paper.title == "Youth work review"
-    assert paper.id == "youth-work-review"
+    assert paper.title == "First"
+    assert paper.id == "first"
 
 
 def test_only_markdown_pages_are_read(tmp_path: Path) -> None:

@@ -73,6 +73,26 @@ def section_messages(
     return messages
 
 
+class SectionLayouts:
+    """Lays each section version out once; only the root's buttons carry the post id (a
+    paper posted to hundreds of channels is rendered once per section, not once per post)."""
+
+    def __init__(self, *, capacity: int = 256) -> None:
+        self._capacity = capacity
+        self._cache: dict[tuple[str, str], list[SlackMessage]] = {}
+
+    def messages(self, section: Section, *, post_id: int) -> list[SlackMessage]:
+        key = (section.id, section.version)
+        laid_out = self._cache.get(key)
+        if laid_out is None:
+            if len(self._cache) >= self._capacity:
+                self._cache.clear()
+            laid_out = self._cache[key] = section_messages(section, post_id=0)
+        root, *rest = laid_out
+        blocks = [*root.blocks[:-1], _actions(post_id).to_dict()]  # the actions block is last
+        return [SlackMessage(blocks=blocks, text=root.text), *rest]
+
+
 def prompt_messages(text: str) -> list[SlackMessage]:
     """A scheduled prompt as one message (its text is written by organisers, so escaped)."""
     parts = fit(escape(text.strip()) or " ", SECTION_TEXT_LIMIT)

@@ -9,7 +9,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack.api_errors import delivery_errors
 from adapters.slack.clients import SlackClients
-from adapters.slack.layout import SlackMessage, prompt_messages, section_messages
+from adapters.slack.layout import SectionLayouts, SlackMessage, prompt_messages
 from adapters.slack.mrkdwn import escape
 from bot.domain import Channel, Delivery, Platform, Post, Section
 from bot.errors import PermanentDeliveryError
@@ -34,6 +34,7 @@ class SlackPlatform:
     def __init__(self, *, clients: SlackClients, clock: Clock) -> None:
         self._clients = clients
         self._clock = clock
+        self._layouts = SectionLayouts()
         self._posted: dict[tuple[int, str], list[str]] = {}
         self._last_sent: dict[str, datetime] = {}
 
@@ -46,7 +47,8 @@ class SlackPlatform:
         return Capabilities(max_message_bytes=40_000, per_channel_limits=(PER_CHANNEL,))
 
     async def post_section(self, *, channel: Channel, section: Section, post: Post) -> Delivery:
-        return await self._post_all(channel, section_messages(section, post_id=post.id), post)
+        messages = self._layouts.messages(section, post_id=post.id)
+        return await self._post_all(channel, messages, post)
 
     async def post_prompt(self, *, channel: Channel, text: str, post: Post) -> Delivery:
         return await self._post_all(channel, prompt_messages(text), post)

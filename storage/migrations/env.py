@@ -6,10 +6,8 @@ from alembic import context
 from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
+from storage.migrate import MIGRATION_LOCK_KEY
 from storage.tables import METADATA
-
-# Any fixed 64-bit number; every engage process migrating one PostgreSQL database uses it.
-MIGRATION_LOCK_KEY = 0x656E67616765  # "engage"
 
 
 def run_migrations(connection: Connection) -> None:

@@ -7,7 +7,12 @@ import re
 
 import pytest
 
-from adapters.slack.layout import FEEDBACK_ACTION, REPLY_ACTION, section_messages
+from adapters.slack.layout import (
+    FEEDBACK_ACTION,
+    REPLY_ACTION,
+    SectionLayouts,
+    section_messages,
+)
 from bot.config import EXAMPLE_PAPER
 from bot.domain import Paper, Paragraph, Section, Text
 from bot.forms import DEFAULT_FORM
@@ -136,3 +141,12 @@ def test_section_text_is_escaped_so_it_cannot_ping_a_channel() -> None:
     mrkdwn = [message.text, *_texts(message.blocks)]
     assert all("<!" not in t and "<@" not in t for t in mrkdwn)
     assert message.blocks[0]["text"] == {"type": "plain_text", "text": "<!channel> title"}
+
+
+def test_a_cached_layout_differs_only_in_the_post_id_of_its_buttons(long_paper: Paper) -> None:
+    layouts = SectionLayouts()
+    section = _section(long_paper, LONG_ID)
+    first = layouts.messages(section, post_id=1)
+    second = layouts.messages(section, post_id=2)
+    assert first == section_messages(section, post_id=1)
+    assert second == section_messages(section, post_id=2)

@@ -2,7 +2,7 @@
 
 SQLite: each test gets a copy of a database file migrated once per session with `upgrade`.
 PostgreSQL: one database per session (`engage_test_<random>`, dropped at the end), migrated with
-`upgrade`, its tables truncated before each test. `ENGAGE_TEST_POSTGRES_URL` names the server.
+`upgrade`, its tables emptied before each test. `ENGAGE_TEST_POSTGRES_URL` names the server.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import create_async_engine
+from sqlalchemy.sql import Executable
 
 from storage.migrate import upgrade
 from storage.store import SqlStore
@@ -58,9 +59,12 @@ class PostgresServer:
         )
 
     async def execute(
-        self, sql: str, *, database: str | None = None, connect_timeout: float = 10
+        self,
+        *statements: str | Executable,
+        database: str | None = None,
+        connect_timeout: float = 10,
     ) -> None:
-        """Run one statement outside a transaction (CREATE DATABASE needs that)."""
+        """Run statements one by one outside a transaction (CREATE DATABASE needs that)."""
         engine = create_async_engine(
             self.url.set(drivername="postgresql+asyncpg", database=database or self.url.database),
             isolation_level="AUTOCOMMIT",
@@ -68,7 +72,10 @@ class PostgresServer:
         )
         try:
             async with engine.connect() as connection:
-                await connection.execute(text(sql))
+                for statement in statements:
+                    await connection.execute(
+                        text(statement) if isinstance(statement, str) else statement
+                    )
         finally:
             await engine.dispose()
 
@@ -132,9 +139,9 @@ def database_url(backend: str, request: pytest.FixtureRequest, tmp_path: Path) -
         return sqlite_url(path)
     server: PostgresServer = request.getfixturevalue("postgres_server")
     url: str = request.getfixturevalue("postgres_database")
-    tables = ", ".join(f'"{t.name}"' for t in METADATA.sorted_tables)
-    truncate = f"TRUNCATE {tables} RESTART IDENTITY CASCADE"
-    run_in_thread(lambda: server.execute(truncate, database=make_url(url).database))
+    # DELETE is several times faster than TRUNCATE on tables this small.
+    deletes = [table.delete() for table in reversed(METADATA.sorted_tables)]
+    run_in_thread(lambda: server.execute(*deletes, database=make_url(url).database))
     return url
 
 

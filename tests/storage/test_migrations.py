@@ -11,12 +11,12 @@ from typing import Any
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import MetaData, inspect
+from sqlalchemy import MetaData, inspect, text
 from sqlalchemy.engine import Connection
 
 from adapters.slack.installation_tables import METADATA as SLACK_METADATA
 from storage.engine import create_engine
-from storage.migrate import upgrade
+from storage.migrate import MIGRATION_LOCK_KEY, upgrade
 from storage.tables import METADATA
 
 # Every table definition the migrations create: the core's, and the Slack adapter's
@@ -68,15 +68,38 @@ def test_upgrading_twice_is_a_no_op(empty_database_url: str) -> None:
     assert schema_of(empty_database_url)[1] == []
 
 
+WAITING_FOR_ADVISORY_LOCKS = text(
+    "SELECT count(*) FROM pg_locks l JOIN pg_database d ON d.oid = l.database "
+    "WHERE l.locktype = 'advisory' AND NOT l.granted AND d.datname = current_database()"
+)
+
+
 @pytest.mark.timeout(60)
 @pytest.mark.parametrize("backend", [pytest.param("postgres", marks=pytest.mark.postgres)])
-def test_two_processes_upgrading_at_once_both_succeed(empty_database_url: str) -> None:
+async def test_two_processes_starting_together_migrate_once(empty_database_url: str) -> None:
+    # Hold the migration lock while both processes start, so both are certain to be queued on
+    # it at the same moment; then let them go and check both succeed on one clean schema.
+    engine = create_engine(empty_database_url)
     script = "import sys; from storage.migrate import upgrade; upgrade(sys.argv[1])"
-    command = [sys.executable, "-c", script, empty_database_url]
-    processes = [subprocess.Popen(command, stderr=subprocess.PIPE) for _ in range(2)]
-    errors = [process.communicate(timeout=50)[1].decode() for process in processes]
-    assert [process.returncode for process in processes] == [0, 0], errors
-    assert schema_of(empty_database_url)[1] == []
+    try:
+        async with engine.connect() as holder:
+            await holder.execute(text("SELECT pg_advisory_lock(:k)"), {"k": MIGRATION_LOCK_KEY})
+            processes = [
+                await asyncio.create_subprocess_exec(
+                    sys.executable, "-c", script, empty_database_url, stderr=subprocess.PIPE
+                )
+                for _ in range(2)
+            ]
+            async with engine.connect() as watcher, asyncio.timeout(30):
+                while (await watcher.execute(WAITING_FOR_ADVISORY_LOCKS)).scalar_one() < 2:
+                    await watcher.rollback()
+                    await asyncio.sleep(0.05)
+            await holder.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": MIGRATION_LOCK_KEY})
+            outputs = [await process.communicate() for process in processes]
+    finally:
+        await engine.dispose()
+    assert [p.returncode for p in processes] == [0, 0], [err.decode() for _, err in outputs]
+    assert await asyncio.to_thread(lambda: schema_of(empty_database_url)[1]) == []
 
 
 def test_two_threads_upgrading_at_once_both_succeed(empty_database_url: str) -> None:

@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 from typing import Any
 
-import jsonschema
 import pytest
 
 from adapters.teams.cards import MAX_ELEMENT_BYTES, section_cards
@@ -27,6 +26,7 @@ from bot.domain import (
     Text,
 )
 from bot.forms import DEFAULT_FORM
+from tests.teams.conftest import CardSchema
 
 
 def section(*blocks: Any, footnotes: tuple[Footnote, ...] = ()) -> Section:
@@ -62,7 +62,7 @@ def test_bold_italic_and_links_use_the_markdown_teams_renders() -> None:
 
 
 def test_a_short_section_is_one_card_with_title_body_footnotes_and_actions(
-    card_validator: jsonschema.Draft6Validator,
+    card_schema: CardSchema,
 ) -> None:
     content = section(
         Heading(level=2, children=(Text(text="Background"),)),
@@ -82,7 +82,7 @@ def test_a_short_section_is_one_card_with_title_body_footnotes_and_actions(
 
     (card,) = section_cards(content, post_id=7, fits=under(28_000))
 
-    assert not list(card_validator.iter_errors(card))
+    assert card_schema.errors(card) == []
     title, heading, paragraph, items, quote, code, footnote = card["body"]
     assert (title["text"], title["size"], title["weight"], title["wrap"]) == (
         "Why it matters",
@@ -108,7 +108,7 @@ def test_a_short_section_is_one_card_with_title_body_footnotes_and_actions(
 
 
 def test_a_section_too_big_for_one_message_continues_in_more_cards_split_between_blocks(
-    card_validator: jsonschema.Draft6Validator,
+    card_schema: CardSchema,
 ) -> None:
     paragraphs = [
         Paragraph(children=(Text(text=f"Block {n}: " + "word " * 300),)) for n in range(20)
@@ -118,7 +118,7 @@ def test_a_section_too_big_for_one_message_continues_in_more_cards_split_between
 
     assert len(cards) > 1
     assert all(len(json.dumps(c)) <= 10_000 for c in cards)
-    assert all(not list(card_validator.iter_errors(c)) for c in cards)
+    assert all(card_schema.errors(c) == [] for c in cards)
     texts = [b["text"] for c in cards for b in c["body"][1:]]
     assert texts == [p.children[0].text.strip() for p in paragraphs]  # type: ignore[union-attr]
     assert "actions" in cards[0]
@@ -140,3 +140,15 @@ def test_a_single_block_larger_than_a_message_is_cut_between_words_without_losin
 def test_a_limit_too_small_for_even_the_title_is_an_error() -> None:
     with pytest.raises(ValueError, match="too large"):
         section_cards(section(), post_id=1, fits=under(100))
+
+
+def test_the_card_schema_check_rejects_a_card_teams_would_not_render(
+    card_schema: CardSchema,
+) -> None:
+    if not card_schema.available:
+        pytest.skip(
+            "the Adaptive Cards 1.5 schema is not in ../shared/specs: cards are not checked"
+        )
+    bad = {"type": "AdaptiveCard", "version": "1.5", "body": [{"type": "TextBlock", "txt": "typo"}]}
+
+    assert card_schema.errors(bad) != []

@@ -7,14 +7,13 @@ import dataclasses
 import json
 from typing import Any
 
-import jsonschema
 import pytest
 
 from bot.domain import Paper, Paragraph, Platform, PostKind, PostState, Text
 from bot.ports import NewPost
 from tests.fakes.bot_connector import MAX_MESSAGE_BYTES, Call, FakeBotConnector
 from tests.teams import activities as act
-from tests.teams.conftest import Teams
+from tests.teams.conftest import CardSchema, Teams
 
 BIG_PARAGRAPHS = 90
 
@@ -71,7 +70,7 @@ async def publish(
 
 
 async def test_publishing_the_paper_starts_one_thread_per_section_in_order(
-    teams: Teams, card_validator: jsonschema.Draft6Validator
+    teams: Teams, card_schema: CardSchema
 ) -> None:
     await teams.install()
     paper = with_oversized_section(teams.services.engagement.paper)
@@ -92,7 +91,7 @@ async def test_publishing_the_paper_starts_one_thread_per_section_in_order(
         assert list(post.message_ids) == [m.id for m in teams.connector.in_thread(thread)]
     for message in teams.connector.messages:
         for card in cards_of(message.activity):
-            assert not list(card_validator.iter_errors(card)), card
+            assert card_schema.errors(card) == [], card
     assert teams.connector.spec_violations == []
 
 
