@@ -2,18 +2,26 @@
 
 from __future__ import annotations
 
+import argparse
+import asyncio
 import secrets
+import sys
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import aiohttp
 import asyncpg
 from pydantic import SecretStr
 from sqlalchemy.engine import make_url
 
 from bot.config import Settings
+from tests.fakes.slack_api import Bot, FakeSlackApi, Faults
 
+REPO = Path(__file__).resolve().parents[1]
 SECRET = "bench-signing-secret"
 TOKEN = "xoxb-bench"
 TEAM = "T0BENCH"
@@ -82,3 +90,71 @@ async def fresh_postgres(server_url: str) -> AsyncIterator[str | None]:
     finally:
         await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         await conn.close()
+
+
+@dataclass(frozen=True, kw_only=True)
+class RemoteFake:
+    """The fake Slack Web API running in a process of its own, so it does not share a CPU
+    (or an event loop) with the engage being measured."""
+
+    base_url: str
+    post_interval: float
+    retry_after: float
+
+    async def add_channels(self, channels: list[tuple[str, str]]) -> None:
+        body = [{"id": cid, "name": name} for cid, name in channels]
+        async with aiohttp.ClientSession() as http:
+            await http.post(self.base_url.replace("/api/", "/_fake/channels"), json=body)
+
+    async def records(self) -> dict[str, list[dict[str, Any]]]:
+        """Every accepted message and every call, as the fake recorded them."""
+        async with aiohttp.ClientSession() as http:
+            response = await http.get(self.base_url.replace("/api/", "/_fake/records"))
+            data: dict[str, list[dict[str, Any]]] = await response.json()
+            return data
+
+
+@asynccontextmanager
+async def fake_process(
+    *, post_interval: float = 1.0, fault_rate: float = 0.0, retry_after: float = 1.0
+) -> AsyncIterator[RemoteFake]:
+    """Start `python -m bench.slack_common` (the fake) and stop it afterwards."""
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bench.slack_common",
+        "--post-interval",
+        str(post_interval),
+        "--fault-rate",
+        str(fault_rate),
+        "--retry-after",
+        str(retry_after),
+        cwd=REPO,
+        stdout=asyncio.subprocess.PIPE,
+    )
+    assert process.stdout is not None
+    base_url = (await process.stdout.readline()).decode().strip()
+    try:
+        yield RemoteFake(base_url=base_url, post_interval=post_interval, retry_after=retry_after)
+    finally:
+        process.terminate()
+        await process.wait()
+
+
+async def _serve_fake(args: argparse.Namespace) -> None:
+    fake = FakeSlackApi(
+        bots={TOKEN: Bot(team_id=TEAM)},
+        now=time.monotonic,
+        post_interval=args.post_interval,
+        faults=Faults(rate=args.fault_rate, kinds=("429",), retry_after=args.retry_after),
+    )
+    print(await fake.start(), flush=True)
+    await asyncio.Event().wait()
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description="Serve the fake Slack Web API until killed.")
+    parser.add_argument("--post-interval", type=float, default=1.0)
+    parser.add_argument("--fault-rate", type=float, default=0.0)
+    parser.add_argument("--retry-after", type=float, default=1.0)
+    asyncio.run(_serve_fake(parser.parse_args()))

@@ -28,12 +28,14 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from adapters.slack.mount import SLACK
 from bench.slack_common import (
     DEFAULT_POSTGRES,
     TEAM,
-    TOKEN,
+    RemoteFake,
+    fake_process,
     fresh_postgres,
     settings,
     write_paper,
@@ -42,7 +44,6 @@ from bot.app import SERVICES, build_app, prepare
 from bot.domain import Channel, Platform, Post, PostKind, PostState
 from bot.errors import RateLimited
 from bot.services import Services
-from tests.fakes.slack_api import Bot, FakeSlackApi, Faults
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -55,33 +56,29 @@ class Shape:
 @asynccontextmanager
 async def engage(
     shape: Shape, *, database_url: str, folder: Path
-) -> AsyncIterator[tuple[Services, FakeSlackApi]]:
-    """engage with Slack on `database_url`, `shape.channels` registered channels, a fresh fake."""
-    fake = FakeSlackApi(
-        bots={TOKEN: Bot(team_id=TEAM)},
-        now=time.monotonic,
-        post_interval=1.0,
-        faults=Faults(rate=shape.fault_rate, kinds=("429",), retry_after=1.0),
-    )
-    await fake.start()
-    paper = write_paper(folder / "paper", sections=shape.sections)
-    app = build_app(settings(database_url, api_url=fake.base_url, paper=paper), run_senders=False)
-    services = app[SERVICES]
-    try:
-        await prepare(services, migrate=True)
-        for n in range(shape.channels):
-            fake.add_channel(f"C{n:07d}", f"channel-{n}")
-            await services.engagement.register_channel(
-                platform=Platform.SLACK,
-                workspace_id=TEAM,
-                external_id=f"C{n:07d}",
-                name=f"channel-{n}",
-            )
-        yield services, fake
-    finally:
-        await app[SLACK].close()
-        await services.store.close()
-        await fake.close()
+) -> AsyncIterator[tuple[Services, RemoteFake]]:
+    """engage with Slack on `database_url` and `shape.channels` registered channels, talking
+    to a fresh fake Slack in another process."""
+    async with fake_process(
+        post_interval=1.0, fault_rate=shape.fault_rate, retry_after=1.0
+    ) as fake:
+        paper = write_paper(folder / "paper", sections=shape.sections)
+        app = build_app(
+            settings(database_url, api_url=fake.base_url, paper=paper), run_senders=False
+        )
+        services = app[SERVICES]
+        try:
+            await prepare(services, migrate=True)
+            ids = [(f"C{n:07d}", f"channel-{n}") for n in range(shape.channels)]
+            await fake.add_channels(ids)
+            for channel_id, name in ids:
+                await services.engagement.register_channel(
+                    platform=Platform.SLACK, workspace_id=TEAM, external_id=channel_id, name=name
+                )
+            yield services, fake
+        finally:
+            await app[SLACK].close()
+            await services.store.close()
 
 
 async def baseline(shape: Shape, folder: Path) -> None:
@@ -112,7 +109,8 @@ async def baseline(shape: Shape, folder: Path) -> None:
                         await asyncio.sleep(limited.retry_after)
 
         await asyncio.gather(*(lane(c) for c in channels))
-        report(fake, elapsed=time.monotonic() - started, sections=shape.sections, posts=None)
+        elapsed = time.monotonic() - started
+        report(await fake.records(), fake, elapsed=elapsed, sections=shape.sections, posts=None)
 
 
 async def outbox(shape: Shape, *, database_url: str, folder: Path) -> None:
@@ -125,42 +123,46 @@ async def outbox(shape: Shape, *, database_url: str, folder: Path) -> None:
         stop = asyncio.Event()
         started = time.monotonic()
         sender = asyncio.create_task(services.senders[Platform.SLACK].run(stop))
-        posts = await _settled(services, fake, rows)
+        posts = await _settled(services, rows)
         elapsed = time.monotonic() - started
         stop.set()
         await sender
-        report(fake, elapsed=elapsed, sections=shape.sections, posts=posts)
+        report(await fake.records(), fake, elapsed=elapsed, sections=shape.sections, posts=posts)
 
 
-async def _settled(services: Services, fake: FakeSlackApi, rows: int) -> list[Post]:
-    """Every row, once each is sent or failed. The fake's count is checked often; the
-    database (which the senders need) only when the count says done, or once a second."""
-    checked = time.monotonic()
+async def _settled(services: Services, rows: int) -> list[Post]:
+    """Every row, once each is sent or failed (checked every 50 ms)."""
     while True:
-        if len(fake.messages) >= rows or time.monotonic() - checked > 1.0:
-            checked = time.monotonic()
-            async with services.store.transaction() as tx:
-                posts = list(await tx.list_posts())
-            if all(p.state in (PostState.SENT, PostState.FAILED) for p in posts):
-                return posts
-        await asyncio.sleep(0.01)
+        async with services.store.transaction() as tx:
+            posts = list(await tx.list_posts())
+        if len(posts) >= rows and all(p.state in (PostState.SENT, PostState.FAILED) for p in posts):
+            return posts
+        await asyncio.sleep(0.05)
 
 
-def report(fake: FakeSlackApi, *, elapsed: float, sections: int, posts: list[Post] | None) -> None:
-    duplicates = sum(n - 1 for n in Counter((m.channel, m.text) for m in fake.messages).values())
-    calls = fake.calls_to("chat.postMessage")
-    penalty = Counter(str(c.args.get("channel")) for c in calls if c.status == 429)
+def report(
+    records: dict[str, list[dict[str, Any]]],
+    fake: RemoteFake,
+    *,
+    elapsed: float,
+    sections: int,
+    posts: list[Post] | None,
+) -> None:
+    messages = records["messages"]
+    duplicates = sum(n - 1 for n in Counter((m["channel"], m["text"]) for m in messages).values())
+    calls = [c for c in records["calls"] if c["method"] == "chat.postMessage"]
+    penalty = Counter(str(c["channel"]) for c in calls if c["status"] == 429)
     worst = max(penalty.values(), default=0)
-    line = f"messages {len(fake.messages)}  calls {len(calls)}  429s {sum(penalty.values())}"
+    line = f"messages {len(messages)}  calls {len(calls)}  429s {sum(penalty.values())}"
     line += f"  duplicates {duplicates}"
     if posts is not None:
         unsent = sum(1 for p in posts if p.state is not PostState.SENT)
         recorded = {i for p in posts for i in p.message_ids}
-        lost = unsent + len({m.ts for m in fake.messages} ^ recorded)
+        lost = unsent + len({m["ts"] for m in messages} ^ recorded)
         line += f"  rows {len(posts)}  losses {lost}"
     print(line)
     naive = (sections - 1) * fake.post_interval
-    with_429 = naive + worst * fake.faults.retry_after
+    with_429 = naive + worst * fake.retry_after
     print(f"completion {elapsed:.2f} s")
     print(f"  vs rate-limit bound {naive:.2f} s: ratio {elapsed / naive:.2f} (target <= 1.2)")
     print(

@@ -20,6 +20,7 @@ from bot.engagement import Engagement
 from bot.metrics import Metrics
 from bot.paper import load_paper
 from bot.ports import Clock, Store
+from bot.scheduling_mount import install_scheduler
 from bot.services import Services
 from storage.migrate import upgrade
 from storage.store import SqlStore
@@ -48,6 +49,7 @@ def build_services(
     services = Services(
         settings=settings, store=the_store, clock=the_clock, engagement=engagement, metrics=metrics
     )
+    install_scheduler(services)
     return services
 
 

@@ -23,6 +23,7 @@ from bot.domain import Channel, Paper, Platform
 from bot.errors import EngageError
 from bot.paper import load_paper
 from bot.plaintext import inline_text, section_text
+from bot.scheduling_cli import cli as events_cli
 
 if TYPE_CHECKING:
     from aiohttp.web import Application
@@ -42,6 +43,7 @@ db_cli = typer.Typer(help="The database.", no_args_is_help=True)
 app.add_typer(paper_cli, name="paper")
 app.add_typer(channels_cli, name="channels")
 app.add_typer(db_cli, name="db")
+app.add_typer(events_cli, name="events")
 app.add_typer(teams_cli, name="teams")
 
 out = Console()

@@ -2,14 +2,12 @@
 
 The web channel renders its pages from the store rather than from messages kept on a platform,
 so it needs, per channel, the sections posted there with their reactions and replies. This is
-built from `StoreSession` methods only; see the notes on `_reading` and `_viewer` for what a
-dedicated query would improve.
+built from `StoreSession` methods only.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Mapping, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -55,39 +53,13 @@ class Notice:
     text: str
 
 
-class _ReadOnly(Exception):
-    """Ends a read transaction by rolling it back."""
-
-
-@asynccontextmanager
-async def _reading(store: Store) -> AsyncIterator[StoreSession]:
-    # The Store port has no read-only transaction, and finding the viewer uses
-    # `upsert_participant` (see `_viewer`); rolling back guarantees a page view writes nothing.
-    try:
-        async with store.transaction() as tx:
-            yield tx
-            raise _ReadOnly
-    except _ReadOnly:
-        pass
-
-
-async def _viewer(
-    tx: StoreSession, *, channel: Channel, user_id: str | None, now: datetime
-) -> int | None:
-    # There is no `find_participant` query: upserting with no name or organisation changes
-    # nothing for a known member, and the surrounding rolled-back transaction undoes the row
-    # created for someone who has not acted yet.
+async def _viewer(tx: StoreSession, *, channel: Channel, user_id: str | None) -> int | None:
     if user_id is None:
         return None
-    participant = await tx.upsert_participant(
-        platform=channel.platform,
-        workspace_id=channel.workspace_id,
-        user_id=user_id,
-        display_name=None,
-        organisation=None,
-        now=now,
+    participant = await tx.find_participant(
+        platform=channel.platform, workspace_id=channel.workspace_id, user_id=user_id
     )
-    return participant.id
+    return None if participant is None else participant.id
 
 
 def _sent_sections(posts: Sequence[Post]) -> list[Post]:
@@ -140,17 +112,16 @@ def _reply(reply: StoredReply) -> FeedReply:
 
 
 async def channel_feed(
-    store: Store, *, channel_id: int, viewer_user_id: str | None, now: datetime
+    store: Store, *, channel_id: int, viewer_user_id: str | None
 ) -> list[FeedItem]:
-    """Every section sent to the channel, in the order it was sent. `now` is only used to
-    time-stamp the (rolled back) viewer lookup."""
+    """Every section sent to the channel, in the order it was sent."""
     items: list[FeedItem] = []
-    async with _reading(store) as tx:
+    async with store.transaction() as tx:
         channel = await tx.get_channel(channel_id=channel_id)
         if channel is None:
             return []
         posts = _sent_sections(await tx.list_posts(channel_id=channel_id, kind=PostKind.SECTION))
-        viewer = await _viewer(tx, channel=channel, user_id=viewer_user_id, now=now)
+        viewer = await _viewer(tx, channel=channel, user_id=viewer_user_id)
         newest = {p.section_id: p.id for p in posts}
         cache: dict[tuple[str, str, str | None], Section | None] = {}
         for post in posts:
@@ -163,11 +134,11 @@ async def channel_feed(
 
 
 async def feed_item(
-    store: Store, *, channel_id: int, post_id: int, viewer_user_id: str | None, now: datetime
+    store: Store, *, channel_id: int, post_id: int, viewer_user_id: str | None
 ) -> FeedItem | None:
     """One sent section post of the channel, or None if the post is not a sent section there."""
     found: FeedItem | None = None
-    async with _reading(store) as tx:
+    async with store.transaction() as tx:
         channel = await tx.get_channel(channel_id=channel_id)
         post = await tx.get_post(post_id=post_id)
         if channel is None or post is None or post.channel_id != channel_id:
@@ -176,14 +147,14 @@ async def feed_item(
         if post.id not in {p.id for p in posts}:
             return None
         latest = {p.section_id: p.id for p in posts}[post.section_id] == post.id
-        viewer = await _viewer(tx, channel=channel, user_id=viewer_user_id, now=now)
+        viewer = await _viewer(tx, channel=channel, user_id=viewer_user_id)
         found = await _item(tx, post, viewer=viewer, latest=latest, sections={})
     return found
 
 
 async def channel_notices(store: Store, *, channel_id: int) -> list[Notice]:
     """The prompts sent to the channel, oldest first."""
-    async with _reading(store) as tx:
+    async with store.transaction() as tx:
         posts = await tx.list_posts(channel_id=channel_id, kind=PostKind.PROMPT)
         notices = [Notice(post=p, text=p.body or "") for p in posts if p.state is PostState.SENT]
     return notices
@@ -191,6 +162,6 @@ async def channel_notices(store: Store, *, channel_id: int) -> list[Notice]:
 
 async def platform_channels(store: Store, *, platform: Platform) -> Sequence[Channel]:
     """The active channels of one platform, by id."""
-    async with _reading(store) as tx:
+    async with store.transaction() as tx:
         channels = await tx.list_channels(platform=platform)
     return channels

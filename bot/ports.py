@@ -254,6 +254,12 @@ class StoreSession(SchedulingSession, ExportSession, Protocol):
         the first time; a given name or organisation updates the stored one."""
         ...
 
+    async def find_participant(
+        self, *, platform: Platform, workspace_id: str, user_id: str
+    ) -> Participant | None:
+        """The stored participant for a platform user, or None if they have not acted yet."""
+        ...
+
     # Inbound events
     async def claim_event(
         self, *, platform: Platform, workspace_id: str, event_id: str, now: datetime

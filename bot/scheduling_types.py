@@ -177,3 +177,27 @@ class SchedulingError(EngageError):
         error.errors = dict(errors)
         error.args = ("; ".join(f"{f}: {m}" for f, m in errors.items()),)
         return error
+
+
+@dataclass(frozen=True, kw_only=True)
+class EventAgenda:
+    """An event with its prompts, by due time."""
+
+    event: EngagementEvent
+    prompts: tuple[Prompt, ...]
+
+
+@dataclass(frozen=True, kw_only=True)
+class Agenda:
+    """Everything scheduled: events with their prompts, and the prompts of no event."""
+
+    events: tuple[EventAgenda, ...]
+    prompts: tuple[Prompt, ...]
+
+
+@dataclass(frozen=True, kw_only=True)
+class ImportResult:
+    """What an iCalendar import scheduled, and what it left alone (already there, or past)."""
+
+    scheduled: tuple[EngagementEvent, ...]
+    skipped: tuple[str, ...]

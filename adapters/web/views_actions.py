@@ -44,7 +44,6 @@ async def _post(request: web.Request, *, channel: Channel, me: WebIdentity) -> F
         channel_id=channel.id,
         post_id=int(request.match_info["post"]),
         viewer_user_id=me.user_id,
-        now=ctx.services.clock.now(),
     )
     if item is None:
         raise web.HTTPNotFound(text=f"That section is not posted in #{channel.name}.")

@@ -36,7 +36,6 @@ async def _feed(request: web.Request, channel: Channel) -> list[FeedItem]:
         ctx.services.store,
         channel_id=channel.id,
         viewer_user_id=me.user_id if me else None,
-        now=ctx.services.clock.now(),
     )
 
 

@@ -36,7 +36,6 @@ async def _item_and_form(
         channel_id=channel.id,
         post_id=post_id,
         viewer_user_id=user_id,
-        now=ctx.services.clock.now(),
     )
     form = None if item is None else await ctx.services.engagement.feedback_form_for_post(post_id)
     if item is None or form is None:

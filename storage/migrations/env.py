@@ -10,11 +10,18 @@ from storage.migrate import MIGRATION_LOCK_KEY
 from storage.tables import METADATA
 
 
+def _core_tables_only(name: str | None, kind: str, _parents: object) -> bool:
+    # Autogenerate compares only storage's tables: others (the Slack adapter's installation
+    # tables, migration 0002) are migrated by hand and must not show up as "removed".
+    return kind != "table" or name in METADATA.tables
+
+
 def run_migrations(connection: Connection) -> None:
     """Upgrade inside one transaction that first takes the migration lock."""
     context.configure(
         connection=connection,
         target_metadata=METADATA,
+        include_name=_core_tables_only,
         render_as_batch=connection.dialect.name == "sqlite",
         # SQLite can roll back DDL too; one transaction (BEGIN IMMEDIATE, see storage.engine)
         # also serialises two processes migrating the same file.

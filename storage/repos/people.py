@@ -43,6 +43,28 @@ class PeopleRepo(Repo):
         await self._db.exec(
             insert.on_conflict_do_nothing(index_elements=["platform", "workspace_id", "user_id"])
         )
+        row = await self._participant_row(
+            platform=platform, workspace_id=workspace_id, user_id=user_id
+        )
+        assert row is not None  # inserted or already there, one statement ago
+        if display_name is not None and display_name != row.display_name:
+            row.display_name = display_name
+        if organisation is not None and organisation != row.organisation:
+            row.organisation = organisation
+        await self._db.flush()
+        return to_participant(row)
+
+    async def find_participant(
+        self, *, platform: Platform, workspace_id: str, user_id: str
+    ) -> Participant | None:
+        row = await self._participant_row(
+            platform=platform, workspace_id=workspace_id, user_id=user_id
+        )
+        return None if row is None else to_participant(row)
+
+    async def _participant_row(
+        self, *, platform: Platform, workspace_id: str, user_id: str
+    ) -> ParticipantRow | None:
         result = await self._db.exec(
             select(ParticipantRow)
             .where(
@@ -52,13 +74,7 @@ class PeopleRepo(Repo):
             )
             .execution_options(populate_existing=True)
         )
-        row = result.one()
-        if display_name is not None and display_name != row.display_name:
-            row.display_name = display_name
-        if organisation is not None and organisation != row.organisation:
-            row.organisation = organisation
-        await self._db.flush()
-        return to_participant(row)
+        return result.one_or_none()
 
     async def claim_event(
         self, *, platform: Platform, workspace_id: str, event_id: str, now: datetime

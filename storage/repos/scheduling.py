@@ -99,7 +99,13 @@ class SchedulingRepo(Repo):
     # Events -------------------------------------------------------------------------------
 
     async def add_event(self, *, new: NewEvent, now: datetime) -> EngagementEvent:
-        row = EngagementEventRow(created_at=now)
+        row = EngagementEventRow(
+            title=new.title,
+            timezone=new.timezone,
+            targets={},
+            section_ids=[],
+            created_at=now,
+        )
         self._fill_event(row, new)
         self._db.add(row)
         await self._db.flush()
@@ -240,7 +246,9 @@ class SchedulingRepo(Repo):
         spec = dict(row.targets)
         if update.rotation is not None:
             spec["rotation"] = update.rotation
-        if update.error is not None:
+        if update.error is None:
+            spec.pop("last_error", None)
+        else:
             spec["last_error"] = update.error
         row.targets = spec
         if update.next_due_at is not None:

@@ -141,6 +141,9 @@ class FakeSlackApi:
     async def start(self) -> str:
         app = web.Application()
         app.router.add_route("*", "/api/{method}", self._handle)
+        # For a fake running in another process (the benchmarks): its records, and channels.
+        app.router.add_get("/_fake/records", self._records)
+        app.router.add_post("/_fake/channels", self._add_channels)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -152,6 +155,28 @@ class FakeSlackApi:
     async def close(self) -> None:
         if self._runner is not None:
             await self._runner.cleanup()
+
+    async def _records(self, request: web.Request) -> web.Response:
+        messages = [
+            {"channel": m.channel, "ts": m.ts, "thread_ts": m.thread_ts, "text": m.text, "at": m.at}
+            for m in self.messages
+        ]
+        calls = [
+            {
+                "method": c.method,
+                "status": c.status,
+                "error": c.error,
+                "at": c.at,
+                "channel": c.args.get("channel"),
+            }
+            for c in self.calls
+        ]
+        return web.json_response({"messages": messages, "calls": calls})
+
+    async def _add_channels(self, request: web.Request) -> web.Response:
+        for channel in await request.json():
+            self.add_channel(str(channel["id"]), str(channel["name"]))
+        return web.json_response({"ok": True})
 
     # --- request handling ----------------------------------------------------------------
 

@@ -76,3 +76,30 @@ async def test_participant_gets_a_stable_pseudonymous_key(store: SqlStore, now: 
     assert again.organisation == "Borough Council"
     assert other.key != first.key
     assert "U1" not in first.key
+
+
+async def test_find_participant_finds_only_people_who_have_acted(
+    store: SqlStore, now: datetime
+) -> None:
+    async with store.transaction() as tx:
+        assert (
+            await tx.find_participant(platform=Platform.WEB, workspace_id="local", user_id="w_1")
+            is None
+        )
+        created = await tx.upsert_participant(
+            platform=Platform.WEB,
+            workspace_id="local",
+            user_id="w_1",
+            display_name="Ada",
+            organisation=None,
+            now=now,
+        )
+    async with store.transaction() as tx:
+        found = await tx.find_participant(
+            platform=Platform.WEB, workspace_id="local", user_id="w_1"
+        )
+        other_workspace = await tx.find_participant(
+            platform=Platform.WEB, workspace_id="elsewhere", user_id="w_1"
+        )
+    assert found == created
+    assert other_workspace is None

@@ -130,7 +130,6 @@ async def test_reading_a_channel_writes_nothing(site: Site, ann: Member, posts: 
         site.services.store,
         channel_id=channel_id,
         viewer_user_id="w_" + "0" * 32,
-        now=site.clock.now(),
     )
     assert [i.post.id for i in items] == [p.id for p in posts]
     assert site.counts() == before  # no participant row for a viewer who has not acted
