@@ -14,11 +14,14 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
-import asyncpg
 from pydantic import SecretStr
+from sqlalchemy import text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.ext.asyncio import create_async_engine
 
 from bot.config import Settings
+from storage.engine import create_engine
 from tests.fakes.slack_api import Bot, FakeSlackApi, Faults
 
 REPO = Path(__file__).resolve().parents[1]
@@ -76,20 +79,37 @@ DEFAULT_POSTGRES = "postgresql://postgres@127.0.0.1:5432/test"
 async def fresh_postgres(server_url: str) -> AsyncIterator[str | None]:
     """A new, empty PostgreSQL database on the server of `server_url` (dropped afterwards),
     or None with a message when the server cannot be reached."""
-    admin = make_url(server_url).set(drivername="postgresql")
+    admin_url = make_url(server_url).set(drivername="postgresql+asyncpg")
     name = f"engage_bench_{secrets.token_hex(4)}"
+    admin = create_async_engine(
+        admin_url, isolation_level="AUTOCOMMIT", connect_args={"timeout": 5}
+    )
     try:
-        conn = await asyncpg.connect(admin.render_as_string(hide_password=False), timeout=5)
-    except (OSError, asyncpg.PostgresError, TimeoutError) as error:
-        print(f"PostgreSQL at {admin.render_as_string()} is unreachable ({error}): skipped")
+        async with admin.connect() as conn:
+            await conn.execute(text(f'CREATE DATABASE "{name}"'))
+    except (OSError, SQLAlchemyError) as error:
+        print(f"PostgreSQL at {admin_url.render_as_string()} is unreachable ({error}): skipped")
+        await admin.dispose()
         yield None
         return
     try:
-        await conn.execute(f'CREATE DATABASE "{name}"')
-        yield admin.set(database=name).render_as_string(hide_password=False)
+        yield admin_url.set(drivername="postgresql", database=name).render_as_string(
+            hide_password=False
+        )
     finally:
-        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await conn.close()
+        async with admin.connect() as conn:
+            await conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        await admin.dispose()
+
+
+async def count_rows(database_url: str, table: str) -> int:
+    """Rows in a table of engage's database."""
+    engine = create_engine(database_url)
+    try:
+        async with engine.connect() as conn:
+            return int((await conn.execute(text(f'SELECT count(*) FROM "{table}"'))).scalar_one())  # noqa: S608
+    finally:
+        await engine.dispose()
 
 
 @dataclass(frozen=True, kw_only=True)

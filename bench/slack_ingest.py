@@ -31,7 +31,6 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
-import asyncpg
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.async_app import AsyncApp
@@ -43,6 +42,7 @@ from bench.slack_common import (
     SECRET,
     TEAM,
     TOKEN,
+    count_rows,
     fresh_postgres,
     percentile,
     settings,
@@ -251,22 +251,10 @@ async def measure(name: str, kind: str, args: argparse.Namespace, database_url: 
     )
 
 
-async def _stored(database_url: str) -> int:
-    if database_url.startswith("sqlite"):
-        import sqlite3
-
-        with sqlite3.connect(database_url.split("///", 1)[1]) as conn:
-            return int(conn.execute("SELECT count(*) FROM processed_events").fetchone()[0])
-    conn = await asyncpg.connect(database_url)
-    try:
-        return int(await conn.fetchval("SELECT count(*) FROM processed_events"))
-    finally:
-        await conn.close()
-
-
 async def _all(args: argparse.Namespace) -> None:
     print(
-        f"{args.events} signed events (half reactions, half thread replies), concurrency {args.concurrency}"
+        f"{args.events} signed events (half reactions, half thread replies), "
+        f"concurrency {args.concurrency}"
     )
     results = [
         await measure("bare aiohttp", "bare", args),
@@ -285,7 +273,7 @@ async def _all(args: argparse.Namespace) -> None:
         _report(
             await measure("engage, SQLite file", "engage", args, url),
             bolt,
-            await _stored(url),
+            await count_rows(url, "processed_events"),
             args,
         )
     if args.skip_postgres:
@@ -293,7 +281,7 @@ async def _all(args: argparse.Namespace) -> None:
     async with fresh_postgres(args.postgres) as pg_url:
         if pg_url is not None:
             result = await measure("engage, PostgreSQL", "engage", args, pg_url)
-            _report(result, bolt, await _stored(pg_url), args)
+            _report(result, bolt, await count_rows(pg_url, "processed_events"), args)
 
 
 def _report(result: Result, bolt: Result, stored: int, args: argparse.Namespace) -> None:

@@ -17,9 +17,11 @@ from bot.clock import SystemClock
 from bot.config import Settings
 from bot.domain import Platform
 from bot.engagement import Engagement
+from bot.export_routes import mount_exports
 from bot.metrics import Metrics
 from bot.paper import load_paper
 from bot.ports import Clock, Store
+from bot.retention import register_retention
 from bot.scheduling_mount import install_scheduler
 from bot.services import Services
 from storage.migrate import upgrade
@@ -50,6 +52,7 @@ def build_services(
         settings=settings, store=the_store, clock=the_clock, engagement=engagement, metrics=metrics
     )
     install_scheduler(services)
+    register_retention(services)
     return services
 
 
@@ -57,6 +60,7 @@ def mount_adapters(app: web.Application, services: Services) -> None:
     """Each adapter adds its routes and registers its platform. One line per adapter."""
     # adapters: mount calls go here, one per adapter package
     mount_web(app, services)
+    mount_exports(app, services)
     if services.settings.slack_enabled:
         mount_slack(app, services)
     if services.settings.teams_enabled:

@@ -17,10 +17,12 @@ from rich.console import Console
 from rich.table import Table
 from sqlalchemy.exc import SQLAlchemyError
 
+from adapters.slack.cli import cli as slack_cli
 from adapters.teams.cli import cli as teams_cli
 from bot.config import Settings
 from bot.domain import Channel, Paper, Platform
 from bot.errors import EngageError
+from bot.export_cli import audit_command, erase_command, export_command, report_command
 from bot.paper import load_paper
 from bot.plaintext import inline_text, section_text
 from bot.scheduling_cli import cli as events_cli
@@ -44,7 +46,12 @@ app.add_typer(paper_cli, name="paper")
 app.add_typer(channels_cli, name="channels")
 app.add_typer(db_cli, name="db")
 app.add_typer(events_cli, name="events")
+app.add_typer(slack_cli, name="slack")
 app.add_typer(teams_cli, name="teams")
+app.command("export")(export_command)
+app.command("report")(report_command)
+app.command("erase")(erase_command)
+app.command("audit")(audit_command)
 
 out = Console()
 err = Console(stderr=True)
@@ -309,9 +316,20 @@ def serve(
     demo: Annotated[
         bool, typer.Option(help="Post the paper to a web channel 'general' and print its URL.")
     ] = False,
+    slack_socket_mode: Annotated[
+        bool,
+        typer.Option(
+            help="Receive Slack events over Socket Mode (SLACK_APP_TOKEN), no public URL."
+        ),
+    ] = False,
 ) -> None:
     """Serve the bot: web channel, Slack and Teams endpoints, health and metrics."""
     settings = _settings()
+    if slack_socket_mode and (settings.slack_app_token is None or not settings.slack_enabled):
+        raise _fail(
+            "Socket Mode needs SLACK_APP_TOKEN (xapp-…) as well as SLACK_BOT_TOKEN and "
+            "SLACK_SIGNING_SECRET; see the README's Slack app set-up"
+        )
     overrides: dict[str, object] = {}
     if host is not None:
         overrides["host"] = host
@@ -340,6 +358,17 @@ def serve(
     application = build_app(settings)
     if demo:
         application.on_startup.append(_start_demo(settings))
+    if slack_socket_mode and settings.slack_app_token is not None:
+        from adapters.slack.socket_mode import run_socket_mode
+        from bot.app import SERVICES
+
+        services = application[SERVICES]
+        app_token = settings.slack_app_token.get_secret_value()
+
+        async def socket_mode(stop: asyncio.Event) -> None:
+            await run_socket_mode(services, app_token)
+
+        services.background.append(socket_mode)
     try:
         web.run_app(application, host=settings.host, port=settings.port, print=None)
     except EngageError as error:

@@ -38,7 +38,8 @@ class EventInput:
 
     `start`/`end` are wall times in `timezone` (text like `2026-03-10 14:00`, or naive
     datetimes) or aware datetimes (instants). No `end` makes a point in time (a deadline).
-    `fold` picks the first (0) or second (1) of a wall time that occurs twice.
+    `fold` picks the first (0) or second (1) of a wall time that occurs twice. Without an
+    `end`, the event lasts `duration` (default: none, a point in time such as a deadline).
     """
 
     title: str
@@ -50,6 +51,7 @@ class EventInput:
     description: str | None = None
     link: str | None = None
     fold: int | None = None
+    duration: timedelta | None = None
     reminders: Sequence[timedelta] = DEFAULT_REMINDERS
     follow_up: timedelta | None = DEFAULT_FOLLOW_UP
 
@@ -121,11 +123,12 @@ def validate_event(
         except SchedulingError as error:
             errors.catch(error)
         try:
-            ends_at = (
-                starts_at
-                if values.end is None or (isinstance(values.end, str) and not values.end.strip())
-                else parse_instant(values.end, tz=tz, field="end", fold=values.fold)
-            )
+            no_end = values.end is None or (isinstance(values.end, str) and not values.end.strip())
+            if not no_end:
+                assert values.end is not None
+                ends_at = parse_instant(values.end, tz=tz, field="end", fold=values.fold)
+            elif starts_at is not None:
+                ends_at = starts_at + (values.duration or timedelta(0))
         except SchedulingError as error:
             errors.catch(error)
     if starts_at is not None and require_future and starts_at <= now:
@@ -175,7 +178,8 @@ async def check_targets(tx: StoreSession, targets: Sequence[str]) -> None:
 def merge(event: EngagementEvent, changes: EventChanges) -> EventInput:
     """The input an edited event would have had: changed fields over the current ones.
 
-    A new zone without a new start keeps the event's wall times and reads them in that zone.
+    A new zone without a new start keeps the event's wall times and reads them in that zone;
+    a new start without a new end keeps the event's length.
     """
     rezone = changes.timezone is not None and changes.timezone != event.timezone
 
@@ -186,7 +190,14 @@ def merge(event: EngagementEvent, changes: EventChanges) -> EventInput:
     return EventInput(
         title=changes.title if changes.title is not None else event.title,
         start=changes.start if changes.start is not None else kept(event.starts_at),
-        end=changes.end if changes.end is not None else kept(event.ends_at),
+        end=(
+            changes.end
+            if changes.end is not None
+            else None
+            if changes.start is not None
+            else kept(event.ends_at)
+        ),
+        duration=event.ends_at - event.starts_at,
         timezone=changes.timezone or event.timezone,
         targets=changes.targets if changes.targets is not None else event.targets,
         sections=changes.sections if changes.sections is not None else event.section_ids,

@@ -287,7 +287,7 @@ def list_events(
         return
     table = Table(title="Engagement events and prompts")
     for column in ("id", "what", "when (local)", "to", "state"):
-        table.add_column(column)
+        table.add_column(column, overflow="fold")  # wrap, never cut: the state says why
     for item in agenda.events:
         e = item.event
         table.add_row(

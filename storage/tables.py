@@ -146,6 +146,11 @@ class ParticipantRow(Base, table=True):
     display_name: str | None = Field(default=None, sa_type=sa.Text, nullable=True)
     organisation: str | None = Field(default=None, sa_type=sa.Text, nullable=True)
     created_at: datetime = _utc()
+    # Privacy (migration 0004): when the consent notice was shown, the answer to "may we quote
+    # you?" (bot.ports_export.QuotePreference), and when the person's data was erased.
+    consented_at: datetime | None = _utc(nullable=True)
+    quote_preference: str | None = None
+    erased_at: datetime | None = _utc(nullable=True)
 
 
 class ProcessedEventRow(Base, table=True):

@@ -10,6 +10,7 @@ fake agree.
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import json
 import math
@@ -20,77 +21,12 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl
 
-from aiohttp import web
+from aiohttp import WSMsgType, web
 
 from tests.fakes.slack_blockkit import message_problems, view_problems
+from tests.fakes.slack_records import Bot, Call, FakeChannel, Faults, Message, Scripted
 
-
-@dataclass(frozen=True, kw_only=True)
-class Bot:
-    """A bot token's identity."""
-
-    team_id: str
-    user_id: str = "UBOT"
-    bot_id: str = "BBOT"
-    app_id: str = "AENGAGE"
-
-
-@dataclass(kw_only=True)
-class FakeChannel:
-    """A channel the fake knows; the bot must be a member to post."""
-
-    id: str
-    name: str
-    member: bool = True
-    archived: bool = False
-    private: bool = False
-
-
-@dataclass(frozen=True, kw_only=True)
-class Call:
-    """One request the fake answered."""
-
-    method: str
-    args: Mapping[str, Any]
-    token: str | None
-    at: float
-    status: int
-    error: str | None
-
-
-@dataclass(frozen=True, kw_only=True)
-class Message:
-    """A message the fake accepted."""
-
-    channel: str
-    ts: str
-    thread_ts: str | None
-    text: str
-    blocks: list[dict[str, Any]]
-    payload_bytes: int
-    at: float
-
-
-@dataclass(kw_only=True)
-class Faults:
-    """Answer a fraction of calls with 429 (Retry-After `retry_after`) or a 5xx."""
-
-    rate: float = 0.0
-    kinds: tuple[str, ...] = ("429",)
-    methods: frozenset[str] = frozenset({"chat.postMessage"})
-    retry_after: float = 1.0
-    seed: int = 7
-
-
-@dataclass(kw_only=True)
-class Scripted:
-    """A failure queued for a method: "429", "503", or a Slack error code such as
-    "channel_not_found"; `skip` calls to the method succeed first."""
-
-    method: str
-    kind: str
-    retry_after: float = 1.0
-    skip: int = 0
+__all__ = ["Bot", "Call", "FakeChannel", "FakeSlackApi", "Faults", "Message"]
 
 
 @dataclass(kw_only=True)
@@ -107,6 +43,7 @@ class FakeSlackApi:
     client_id: str = "111.222"
     client_secret: str = "client-secret"
     oauth_codes: dict[str, tuple[str, Bot]] = field(default_factory=dict)
+    app_tokens: set[str] = field(default_factory=set)
     calls: list[Call] = field(default_factory=list)
     messages: list[Message] = field(default_factory=list)
     ephemerals: list[dict[str, Any]] = field(default_factory=list)
@@ -118,6 +55,9 @@ class FakeSlackApi:
         self._random = random.Random(self.faults.seed)
         self._counter = 0
         self._scripted: list[Scripted] = []
+        self._sockets: list[web.WebSocketResponse] = []
+        self.socket_connected = asyncio.Event()
+        self.socket_acks: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
         self.base_url = ""
 
     def fail_next(self, method: str, kind: str, *, retry_after: float = 1.0, skip: int = 0) -> None:
@@ -144,6 +84,7 @@ class FakeSlackApi:
         # For a fake running in another process (the benchmarks): its records, and channels.
         app.router.add_get("/_fake/records", self._records)
         app.router.add_post("/_fake/channels", self._add_channels)
+        app.router.add_get("/_fake/socket", self._socket)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -152,7 +93,26 @@ class FakeSlackApi:
         self.base_url = f"http://127.0.0.1:{port}/api/"
         return self.base_url
 
+    async def push(self, envelope: dict[str, Any]) -> None:
+        """Send a Socket Mode envelope to every connected client."""
+        for socket in self._sockets:
+            await socket.send_json(envelope)
+
+    async def _socket(self, request: web.Request) -> web.WebSocketResponse:
+        socket = web.WebSocketResponse(autoping=True)
+        await socket.prepare(request)
+        self._sockets.append(socket)
+        await socket.send_json({"type": "hello", "num_connections": 1})
+        self.socket_connected.set()
+        async for message in socket:
+            if message.type == WSMsgType.TEXT:
+                await self.socket_acks.put(json.loads(message.data))
+        self._sockets.remove(socket)
+        return socket
+
     async def close(self) -> None:
+        for socket in list(self._sockets):
+            await socket.close()
         if self._runner is not None:
             await self._runner.cleanup()
 
@@ -195,7 +155,10 @@ class FakeSlackApi:
             if scripted.kind in ("429", "503"):
                 return self._fault(method, args, token, scripted.kind, scripted.retry_after)
             return self._answer(method, args, token, {"ok": False, "error": scripted.kind})
-        if method != "oauth.v2.access" and token not in self.bots:
+        if method == "apps.connections.open":
+            if token not in self.app_tokens:
+                return self._answer(method, args, token, {"ok": False, "error": "invalid_auth"})
+        elif method != "oauth.v2.access" and token not in self.bots:
             return self._answer(method, args, token, {"ok": False, "error": "invalid_auth"})
         result = handler(self, args, token, len(raw))
         if isinstance(result, web.Response):
@@ -349,6 +312,12 @@ class FakeSlackApi:
             "permalink": f"https://fake.slack.test/archives/{channel}/p{ts.replace('.', '')}",
         }
 
+    def connections_open(self, args: Mapping[str, Any], token: str | None, size: int) -> Any:
+        return {
+            "ok": True,
+            "url": self.base_url.replace("http://", "ws://").replace("/api/", "/_fake/socket"),
+        }
+
     def oauth_access(self, args: Mapping[str, Any], token: str | None, size: int) -> Any:
         if (
             args.get("client_id") != self.client_id
@@ -382,6 +351,7 @@ _HANDLERS: dict[str, Callable[[FakeSlackApi, Mapping[str, Any], str | None, int]
     "views.open": FakeSlackApi.views_open,
     "conversations.info": FakeSlackApi.conversations_info,
     "oauth.v2.access": FakeSlackApi.oauth_access,
+    "apps.connections.open": FakeSlackApi.connections_open,
 }
 
 

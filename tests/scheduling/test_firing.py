@@ -71,9 +71,7 @@ class _Feedback:
 
 
 @pytest.fixture
-async def feedback(
-    engagement: Engagement, sender: OutboxSender, fake: FakePlatform
-) -> _Feedback:
+async def feedback(engagement: Engagement, sender: OutboxSender, fake: FakePlatform) -> _Feedback:
     helper = _Feedback(engagement, sender, fake)
     await helper.publish()
     return helper
@@ -378,7 +376,10 @@ async def test_a_firing_that_fails_halfway_leaves_the_prompt_to_fire_again_once(
     example_paper: Paper,
 ) -> None:
     await scheduling.schedule_prompt(
-        kind="message", text="Exactly once", targets=["sector:la", "#analysts"], at="2026-01-06 09:00"
+        kind="message",
+        text="Exactly once",
+        targets=["sector:la", "#analysts"],
+        at="2026-01-06 09:00",
     )
     flaky: Store = _FailingOnce(store)
     scheduler = make_scheduler(flaky, clock, example_paper)

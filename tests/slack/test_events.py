@@ -198,3 +198,18 @@ async def test_uninstalling_the_app_deactivates_every_channel_of_the_workspace(
     async with world.services.store.transaction() as tx:
         channels = await tx.list_channels(platform=Platform.SLACK, active_only=False)
     assert [c.active for c in channels] == [False, False]
+
+
+async def test_an_event_that_cannot_be_stored_answers_500_so_slack_retries(
+    world: SlackWorld, post: Post, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async def database_down(event: object) -> None:
+        raise OSError("connection refused")
+
+    monkeypatch.setattr(world.services.engagement, "record", database_down)
+    event = payloads.reaction(
+        "reaction_added", user=MEMBER, emoji="thumbsup", channel=GENERAL, ts=_root(post)
+    )
+    reply = await world.event(event)
+    assert reply.status == 500
+    assert world.rows("reactions") == 0

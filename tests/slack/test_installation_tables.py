@@ -19,7 +19,9 @@ def _ours(obj: Any, name: str | None, type_: str, reflected: bool, compare_to: A
     return table in METADATA.tables
 
 
-async def test_the_migrated_installation_tables_match_slack_sdks_definitions(migrated_db: Any) -> None:
+async def test_the_migrated_installation_tables_match_slack_sdks_definitions(
+    migrated_db: Any,
+) -> None:
     def differences(connection: Connection) -> tuple[set[str], list[Any]]:
         context = MigrationContext.configure(
             connection, opts={"compare_type": True, "include_object": _ours}
