@@ -39,7 +39,8 @@ from bot.scheduling_types import NewPrompt, PromptKind
 from storage.migrate import upgrade
 from storage.store import SqlStore
 
-LEAD = 5.0  # seconds between storing the prompts and the first one falling due
+STALL = 20.0  # seconds without a delivery, once all prompts fired, before giving up
+LEAD = 45.0  # seconds from the start of storing the prompts to the first one falling due
 
 
 @dataclass(kw_only=True)
@@ -79,7 +80,7 @@ class Recorder:
 def _figures(name: str, lateness: list[float], span: float, count: int) -> None:
     cuts = statistics.quantiles(lateness, n=100) if len(lateness) > 1 else lateness * 99
     print(
-        f"{name:<34} n={count:>6}  lateness p50={cuts[49] * 1000:8.1f} ms  "
+        f"{name:<38} n={count:>6}  lateness p50={cuts[49] * 1000:8.1f} ms  "
         f"p99={cuts[98] * 1000:8.1f} ms  max={max(lateness) * 1000:8.1f} ms  "
         f"{count / span:8.0f}/s"
     )
@@ -100,8 +101,10 @@ async def _database(folder: Path, channels: int) -> tuple[SqlStore, list[Channel
     return store, made
 
 
-async def engage_run(folder: Path, *, prompts: int, window: float, channels: int) -> None:
-    store, made = await _database(folder, channels)
+async def engage_run(
+    folder: Path, *, prompts: int, window: float, channels: int, deliver: bool
+) -> None:
+    store, _ = await _database(folder, channels)
     paper = load_paper(EXAMPLE_PAPER)
     clock = SystemClock()
     start = clock.now() + timedelta(seconds=LEAD)
@@ -123,17 +126,35 @@ async def engage_run(folder: Path, *, prompts: int, window: float, channels: int
         print(f"warning: storing the prompts took longer than the {LEAD}s lead")
     recorder = Recorder(expected=prompts)
     sender = OutboxSender(platform=recorder, store=store, clock=clock, policy=OutboxPolicy())
+
+    def enqueued(_platforms: frozenset[Platform]) -> None:
+        sender.wake()
+
     scheduler = PromptScheduler(
         store=store,
         clock=clock,
         paper=lambda: paper,
         policy=SchedulerPolicy(fire=FirePolicy(grace_seconds=3600)),
-        on_enqueued=lambda _platforms: sender.wake(),
+        on_enqueued=enqueued,
     )
     stop = asyncio.Event()
-    tasks = [asyncio.create_task(scheduler.run(stop)), asyncio.create_task(sender.run(stop))]
+    tasks = [asyncio.create_task(scheduler.run(stop))]
+    if deliver:
+        tasks.append(asyncio.create_task(sender.run(stop)))
     try:
-        await asyncio.wait_for(recorder.done.wait(), timeout=window + 120)
+        while True:
+            await asyncio.sleep(0.5)
+            async with store.transaction() as tx:  # a cheap look: is anything still scheduled?
+                pending = await tx.next_prompt_due()
+            if pending is None and (not deliver or recorder.done.is_set()):
+                break
+            quiet = time.time() - max(recorder.arrived.values(), default=time.time())
+            if pending is None and quiet > STALL:
+                print(f"  delivery stalled for {STALL:.0f}s: the rest counts as not delivered")
+                break
+            if time.time() > start.timestamp() + window + 600:
+                print("gave up waiting")
+                break
     finally:
         stop.set()
         scheduler.wake()
@@ -142,16 +163,28 @@ async def engage_run(folder: Path, *, prompts: int, window: float, channels: int
     async with store.transaction() as tx:
         posts = await tx.list_posts(kind=PostKind.PROMPT)
     await store.close()
-    lateness = [
-        recorder.arrived[p.id] - due[p.prompt_id].timestamp()
+    firing = [
+        p.created_at.timestamp() - due[p.prompt_id].timestamp()
         for p in posts
-        if p.prompt_id is not None and p.id in recorder.arrived
+        if p.prompt_id is not None and p.created_at is not None
     ]
-    span = max(recorder.arrived.values()) - start.timestamp()
-    print(
-        f"  (platform calls: {recorder.calls}, distinct posts delivered: {len(recorder.arrived)})"
+    last_fired = max(p.created_at.timestamp() for p in posts if p.created_at is not None)
+    label = "with sender" if deliver else "alone"
+    _figures(
+        f"engage firing into outbox ({label})", firing, last_fired - start.timestamp(), len(firing)
     )
-    _figures("engage scheduler + outbox (SQLite)", lateness, span, len(lateness))
+    if deliver:
+        arrived = [
+            recorder.arrived[p.id] - due[p.prompt_id].timestamp()
+            for p in posts
+            if p.prompt_id is not None and p.id in recorder.arrived
+        ]
+        span = max(recorder.arrived.values()) - start.timestamp()
+        _figures("engage delivered (scheduler+outbox)", arrived, span, len(arrived))
+        print(
+            f"  (platform calls {recorder.calls}, distinct posts {len(recorder.arrived)}, "
+            f"not delivered {prompts - len(recorder.arrived)})"
+        )
 
 
 async def apscheduler_run(*, prompts: int, window: float) -> None:
@@ -164,7 +197,7 @@ async def apscheduler_run(*, prompts: int, window: float) -> None:
         if len(lateness) >= prompts:
             done.set()
 
-    start = datetime.now(UTC) + timedelta(seconds=LEAD)
+    start = datetime.now(UTC) + timedelta(seconds=5)  # adding in-memory jobs is quick
     for n in range(prompts):
         when = start + timedelta(seconds=window * n / prompts)
         scheduler.add_job(
@@ -200,7 +233,7 @@ async def outbox_run(folder: Path, *, prompts: int, channels: int) -> None:
     took = time.time() - began
     await store.close()
     print(
-        f"{'baseline: outbox drain, no scheduler':<34} n={len(recorder.arrived):>6}  "
+        f"{'baseline: outbox drain, no scheduler':<38} n={len(recorder.arrived):>6}  "
         f"drained in {took:6.1f} s  {len(recorder.arrived) / took:8.0f}/s"
     )
 
@@ -216,9 +249,24 @@ async def main() -> None:
         f"{args.prompts} prompts due within {args.window:.0f}s over {args.channels} channels; "
         "real time, SQLite (WAL) in a temporary folder"
     )
-    with tempfile.TemporaryDirectory() as one, tempfile.TemporaryDirectory() as two:
+    with (
+        tempfile.TemporaryDirectory() as one,
+        tempfile.TemporaryDirectory() as two,
+        tempfile.TemporaryDirectory() as three,
+    ):
         await engage_run(
-            Path(one), prompts=args.prompts, window=args.window, channels=args.channels
+            Path(one),
+            prompts=args.prompts,
+            window=args.window,
+            channels=args.channels,
+            deliver=False,
+        )
+        await engage_run(
+            Path(three),
+            prompts=args.prompts,
+            window=args.window,
+            channels=args.channels,
+            deliver=True,
         )
         await apscheduler_run(prompts=args.prompts, window=args.window)
         await outbox_run(Path(two), prompts=args.prompts, channels=args.channels)

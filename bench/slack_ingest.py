@@ -10,9 +10,11 @@ drives each server in a process of its own, on loopback:
   about one of our posts and is persisted before the 200.
 
 Printed: events/s and p50/p99 latency per server, engage/Bolt throughput (target >= 0.7) and
-p99 (target < 100 ms), and how many events engage stored.
+p99 (target < 100 ms), and how many events engage stored. With `--rounds N`, plain Bolt and
+engage are measured N times in turn (each engage figure against the Bolt run just before it,
+as a shared machine's load drifts) and the medians are printed.
 
-    .venv/bin/python -m bench.slack_ingest [--events 20000] [--concurrency 64]
+    .venv/bin/python -m bench.slack_ingest [--events 20000] [--concurrency 64] [--rounds 1]
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ import argparse
 import asyncio
 import json
 import logging
+import statistics
 import sys
 import tempfile
 import time
@@ -50,6 +53,7 @@ from bench.slack_common import (
 )
 from bot.app import SERVICES, build_app
 from bot.domain import Outcome, Platform, PostState
+from bot.ports import read_transaction
 from tests.fakes.slack_api import Bot, FakeSlackApi
 from tests.fakes.slack_signing import signed_headers
 
@@ -142,7 +146,7 @@ async def _publish(app: web.Application) -> list[str]:
     )
     await services.engagement.publish(sections=["all"], target=CHANNEL, platform=Platform.SLACK)
     while True:  # the outbox sender, started with the app, delivers them
-        async with services.store.transaction() as tx:
+        async with read_transaction(services.store) as tx:
             posts = list(await tx.list_posts())
         if posts and all(p.state is PostState.SENT for p in posts):
             return [p.message_ids[0] for p in posts]
@@ -254,44 +258,59 @@ async def measure(name: str, kind: str, args: argparse.Namespace, database_url: 
 async def _all(args: argparse.Namespace) -> None:
     print(
         f"{args.events} signed events (half reactions, half thread replies), "
-        f"concurrency {args.concurrency}"
+        f"concurrency {args.concurrency}, {args.rounds} round(s)"
     )
-    results = [
-        await measure("bare aiohttp", "bare", args),
-        await measure("plain Bolt (no-op)", "bolt", args),
-    ]
-    print(results[0].line())
-    print(results[1].line())
-    bolt = results[1]
-    with tempfile.TemporaryDirectory() as folder:
-        url = f"sqlite+aiosqlite:///{Path(folder) / 'adapter.db'}"
-        adapter = await measure("engage, record() no-op", "adapter", args, url)
-        print(adapter.line())
-        print(f"{'':<22} {adapter.rate / bolt.rate:.2f} x plain Bolt: the adapter without storage")
-    with tempfile.TemporaryDirectory() as folder:
-        url = f"sqlite+aiosqlite:///{Path(folder) / 'ingest.db'}"
-        _report(
-            await measure("engage, SQLite file", "engage", args, url),
-            bolt,
-            await count_rows(url, "processed_events"),
-            args,
-        )
-    if args.skip_postgres:
-        return
-    async with fresh_postgres(args.postgres) as pg_url:
-        if pg_url is not None:
-            result = await measure("engage, PostgreSQL", "engage", args, pg_url)
-            _report(result, bolt, await count_rows(pg_url, "processed_events"), args)
+    print((await measure("bare aiohttp", "bare", args)).line())
+    ratios: dict[str, list[tuple[float, float]]] = {"SQLite": [], "PostgreSQL": []}
+    for round_ in range(1, args.rounds + 1):
+        if args.rounds > 1:
+            print(f"-- round {round_}")
+        # Plain Bolt again each round: the engage figures are compared with the Bolt run
+        # next to them, so a machine that gets busier meanwhile skews the ratio less.
+        bolt = await measure("plain Bolt (no-op)", "bolt", args)
+        print(bolt.line())
+        if round_ == 1:
+            with tempfile.TemporaryDirectory() as folder:
+                url = f"sqlite+aiosqlite:///{Path(folder) / 'adapter.db'}"
+                adapter = await measure("engage, record() no-op", "adapter", args, url)
+            print(adapter.line())
+            print(f"{'':<22} {adapter.rate / bolt.rate:.2f} x plain Bolt: the adapter alone")
+        with tempfile.TemporaryDirectory() as folder:
+            url = f"sqlite+aiosqlite:///{Path(folder) / 'ingest.db'}"
+            result = await measure("engage, SQLite file", "engage", args, url)
+            stored = await count_rows(url, "processed_events")
+            ratios["SQLite"].append(_report(result, bolt, stored, args))
+        if args.skip_postgres:
+            continue
+        async with fresh_postgres(args.postgres) as pg_url:
+            if pg_url is not None:
+                result = await measure("engage, PostgreSQL", "engage", args, pg_url)
+                stored = await count_rows(pg_url, "processed_events")
+                ratios["PostgreSQL"].append(_report(result, bolt, stored, args))
+    if args.rounds > 1:
+        print(f"-- median of {args.rounds} rounds")
+        for backend, figures in ratios.items():
+            if figures:
+                ratio = statistics.median(r for r, _ in figures)
+                p99 = statistics.median(p for _, p in figures)
+                print(
+                    f"engage, {backend:<14} {ratio:.2f} x plain Bolt (target >= 0.7), "
+                    f"p99 {p99:.1f} ms (target < 100)"
+                )
 
 
-def _report(result: Result, bolt: Result, stored: int, args: argparse.Namespace) -> None:
+def _report(
+    result: Result, bolt: Result, stored: int, args: argparse.Namespace
+) -> tuple[float, float]:
     sent = args.events + min(1000, args.events // 10)
     print(result.line())
     ms = sorted(x * 1000 for x in result.latencies)
+    ratio, p99 = result.rate / bolt.rate, percentile(ms, 0.99)
     print(
-        f"{'':<22} {result.rate / bolt.rate:.2f} x plain Bolt (target >= 0.7), "
-        f"p99 {percentile(ms, 0.99):.1f} ms (target < 100), stored {stored} of {sent} events"
+        f"{'':<22} {ratio:.2f} x plain Bolt (target >= 0.7), "
+        f"p99 {p99:.1f} ms (target < 100), stored {stored} of {sent} events"
     )
+    return ratio, p99
 
 
 def main() -> None:
@@ -304,6 +323,9 @@ def main() -> None:
     serve.add_argument("--database-url", default="")
     parser.add_argument("--events", type=int, default=20_000)
     parser.add_argument("--concurrency", type=int, default=64)
+    parser.add_argument(
+        "--rounds", type=int, default=1, help="measure Bolt and engage this many times"
+    )
     parser.add_argument("--postgres", default=DEFAULT_POSTGRES)
     parser.add_argument("--skip-postgres", action="store_true")
     args = parser.parse_args()

@@ -132,6 +132,7 @@ def _lifecycle(
                 await asyncio.wait(tasks, timeout=10)
                 for task in tasks:
                     task.cancel()
+            await services.engagement.aclose()
             await services.store.close()
 
     return lifecycle

@@ -12,12 +12,18 @@ from dataclasses import dataclass
 from bot.domain import OrganiserCommand
 from bot.engagement import Engagement
 from bot.errors import TargetError
+from bot.export_chat import export_for_chat
+from bot.privacy import UnknownParticipant, erase_participant, erasure_text
+from bot.services import Services
 
 HELP = """\
-engage — organiser commands
+engage — commands
 • help — this list
+• delete my data — remove your name, account id, replies and answers (anyone)
+Organisers:
 • post <section|all> [#channel|sector:<tag>|*] — post sections (default: this channel)
 • status — per-section counts of reactions, replies and feedback
+• export — an Excel export of everything collected, as a private link that expires
 Sections are named by number (1, 2, …) or id; `engage paper show` lists them."""
 
 REFUSAL = (
@@ -40,8 +46,10 @@ async def run_command(
     *,
     organisers: Collection[str],
     here: str,
+    services: Services | None = None,
 ) -> CommandReply:
-    """Run an organiser command; `here` is the target meaning "this channel"."""
+    """Run a command; `here` is the target meaning "this channel". `services` enables the
+    commands that reach beyond the engagement service (export, delete my data)."""
     try:
         words = shlex.split(command.text)
     except ValueError:
@@ -49,8 +57,12 @@ async def run_command(
     verb = words[0].lower() if words else "help"
     if verb == "help":
         return CommandReply(text=HELP)
+    if [w.lower() for w in words] == ["delete", "my", "data"]:
+        return await _delete_my_data(command, services=services)
     if command.actor.user_id not in organisers:
         return CommandReply(text=REFUSAL, ok=False)
+    if verb == "export":
+        return await _export(command, services=services)
     if verb == "status":
         return CommandReply(text=await status_text(engagement))
     if verb == "post":
@@ -80,6 +92,35 @@ async def _post(
     if result.already:
         text += f" {len(result.already)} were posted there before and were not repeated."
     return CommandReply(text=text)
+
+
+async def _delete_my_data(command: OrganiserCommand, *, services: Services | None) -> CommandReply:
+    if services is None:
+        return CommandReply(text=_NOT_HERE, ok=False)
+    try:
+        counts = await erase_participant(
+            services.store,
+            platform=command.platform,
+            workspace_id=command.workspace_id,
+            user_id=command.actor.user_id,
+            actor=f"{command.platform}:{command.actor.user_id}",
+            now=services.clock.now(),
+        )
+    except UnknownParticipant:
+        return CommandReply(text="There is nothing stored about you: nothing to delete.")
+    return CommandReply(text=erasure_text(counts))
+
+
+async def _export(command: OrganiserCommand, *, services: Services | None) -> CommandReply:
+    if services is None:
+        return CommandReply(text=_NOT_HERE, ok=False)
+    done = await export_for_chat(
+        services, actor=f"{command.platform}:{command.actor.user_id}", is_organiser=True
+    )
+    return CommandReply(text=f"{done.summary}\n{done.link}")
+
+
+_NOT_HERE = "That command is not available here; ask an organiser to run it on the server."
 
 
 def _is_target(word: str) -> bool:

@@ -97,7 +97,9 @@ class Settings(BaseSettings):
     # Scheduling
     misfire_grace_seconds: int = 3600
 
-    # Privacy
+    # Export and privacy
+    export_dir: Path | None = None
+    export_link_seconds: int = 24 * 3600
     retention_days: int | None = None
     consent_text: str = (
         "What you send here is stored to inform the design work and may be quoted in reports "

@@ -421,6 +421,9 @@ class FeedbackForm:
     section_id: str
     section_title: str
     form: FormSpec
+    notice: str | None = None
+    """A consent notice to show above the form (the member's first feedback); submitting the
+    form is taken as agreeing to it."""
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -26,23 +26,17 @@ from bot.domain import (
     Platform,
     Post,
     PostKind,
-    ReactionAdded,
-    ReactionRemoved,
-    ReplyDeleted,
-    ReplyEdited,
-    ReplyPosted,
     Section,
     SectionCounts,
 )
 from bot.errors import TargetError
 from bot.forms import validate as validate_form
 from bot.metrics import Metrics
-from bot.ports import Clock, NewPost, Store, StoreSession
+from bot.ports import Clock, NewPost, Store, StoreSession, read_transaction
+from bot.recording import Recorder
 from bot.targets import resolve_channels, resolve_sections
 
 log = logging.getLogger(__name__)
-
-MAX_REPLY_CHARS = 40_000
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -59,7 +53,8 @@ class Engagement:
     """Publishes sections and records what members do with them.
 
     `on_enqueued` is called with the platforms that got new outbox rows, so their senders can
-    wake up instead of waiting for the next poll.
+    wake up instead of waiting for the next poll. Events recorded at the same time are stored
+    in one transaction (`bot.recording`); `aclose()` waits for the last of them.
     """
 
     def __init__(
@@ -75,6 +70,11 @@ class Engagement:
         self._clock = clock
         self._on_enqueued = on_enqueued
         self._paper: Paper | None = None
+        self._recorder = Recorder(store=store, clock=clock)
+
+    async def aclose(self) -> None:
+        """Let events being recorded reach the database (called when the app stops)."""
+        await self._recorder.aclose()
 
     @property
     def paper(self) -> Paper:
@@ -133,7 +133,7 @@ class Engagement:
         self, *, platform: Platform, workspace_id: str, external_id: str
     ) -> Channel | None:
         """A known channel by the platform's ids."""
-        async with self._store.transaction() as tx:
+        async with read_transaction(self._store) as tx:
             return await tx.find_channel(
                 platform=platform, workspace_id=workspace_id, external_id=external_id
             )
@@ -160,8 +160,10 @@ class Engagement:
             if not channels:
                 raise TargetError(f"No active channel matches '{target}'.")
             nonce = f":{now.timestamp()}" if repost else ""
-            for channel in channels:
-                for section in chosen:
+            # Section by section across the channels: senders claim the oldest rows first, so
+            # every channel gets its first section before any gets its second.
+            for section in chosen:
+                for channel in channels:
                     key = f"{self.paper.id}:{section.id}:{section.version}:{channel.id}{nonce}"
                     post, created = await tx.enqueue_post(
                         new=NewPost(
@@ -195,79 +197,19 @@ class Engagement:
     async def record(self, event: MemberEvent) -> Outcome:
         """Store a reaction, reply, edit or deletion once; events about messages that are not
         ours are ignored."""
-        outcome = await self._record(event)
+        outcome = await self._recorder.record(event)
         self._metrics.events.labels(event.platform, type(event).__name__, outcome).inc()
         return outcome
 
-    async def _record(self, event: MemberEvent) -> Outcome:
-        now = self._clock.now()
-        async with self._store.transaction() as tx:
-            if isinstance(event, ReplyEdited | ReplyDeleted):
-                # Edits and deletions name the reply; its thread root may not be in the payload.
-                reply = await tx.find_reply(platform=event.platform, external_id=event.reply_id)
-                post = None if reply is None else await tx.get_post(post_id=reply.post_id)
-            else:
-                post = await self._our_post(tx, event)
-            if post is None:
-                log.debug("ignored %s: not about one of our posts", type(event).__name__)
-                return Outcome.IGNORED
-            if not await tx.claim_event(
-                platform=event.platform,
-                workspace_id=event.workspace_id,
-                event_id=event.event_id,
-                now=now,
-            ):
-                return Outcome.DUPLICATE
-            participant = await tx.upsert_participant(
-                platform=event.platform,
-                workspace_id=event.workspace_id,
-                user_id=event.actor.user_id,
-                display_name=event.actor.display_name,
-                organisation=event.actor.organisation,
-                now=now,
-            )
-            match event:
-                case ReactionAdded(emoji=emoji, message_id=message_id):
-                    await tx.add_reaction(
-                        post_id=post.id,
-                        participant_id=participant.id,
-                        emoji=emoji,
-                        message_id=message_id,
-                        now=now,
-                    )
-                case ReactionRemoved(emoji=emoji):
-                    await tx.remove_reaction(
-                        post_id=post.id, participant_id=participant.id, emoji=emoji, now=now
-                    )
-                case ReplyPosted(reply_id=reply_id, text=text):
-                    if await tx.find_reply(platform=event.platform, external_id=reply_id):
-                        return Outcome.DUPLICATE
-                    await tx.add_reply(
-                        post_id=post.id,
-                        participant_id=participant.id,
-                        external_id=reply_id,
-                        text=_clip(text),
-                        now=now,
-                    )
-                case ReplyEdited(reply_id=reply_id, text=text):
-                    stored = await tx.find_reply(platform=event.platform, external_id=reply_id)
-                    if stored is not None and stored.deleted_at is None:
-                        await tx.edit_reply(reply_id=stored.id, text=_clip(text), now=now)
-                case ReplyDeleted(reply_id=reply_id):
-                    stored = await tx.find_reply(platform=event.platform, external_id=reply_id)
-                    if stored is not None and stored.deleted_at is None:
-                        await tx.delete_reply(reply_id=stored.id, now=now)
-        return Outcome.STORED
-
     async def feedback_form(self, event: FeedbackRequested) -> FeedbackForm | None:
         """The form for the post a member wants to give feedback on, or None if not ours."""
-        async with self._store.transaction() as tx:
+        async with read_transaction(self._store) as tx:
             post = await self._our_post(tx, event)
             return None if post is None else await self._form_for(tx, post)
 
     async def feedback_form_for_post(self, post_id: int) -> FeedbackForm | None:
         """The form for a post known by our id (the web channel and dialogs carry it)."""
-        async with self._store.transaction() as tx:
+        async with read_transaction(self._store) as tx:
             post = await tx.get_post(post_id=post_id)
             return None if post is None else await self._form_for(tx, post)
 
@@ -325,14 +267,14 @@ class Engagement:
 
     async def status(self) -> Sequence[SectionCounts]:
         """Per section: posts sent, reactions, replies and feedback so far."""
-        async with self._store.transaction() as tx:
+        async with read_transaction(self._store) as tx:
             return await tx.section_counts(paper_id=self.paper.id)
 
     async def section_for_post(self, post: Post) -> Section | None:
         """The section version a post carries."""
         if post.paper_id is None or post.section_id is None:
             return None
-        async with self._store.transaction() as tx:
+        async with read_transaction(self._store) as tx:
             return await tx.get_section(
                 paper_id=post.paper_id, section_id=post.section_id, version=post.section_version
             )
@@ -358,9 +300,3 @@ class Engagement:
         return FeedbackForm(
             post_id=post.id, section_id=section.id, section_title=section.title, form=section.form
         )
-
-
-def _clip(text: str) -> str:
-    """Platforms cap message length themselves; this guards storage against a hostile client."""
-    text = text.strip()
-    return text if len(text) <= MAX_REPLY_CHARS else text[:MAX_REPLY_CHARS] + "…"

@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 from bot.domain import Paper
 from bot.errors import TargetError
-from bot.localtime import parse_instant, zone
+from bot.localtime import parse_instant, shift_local, zone
 from bot.ports import StoreSession
 from bot.scheduling_types import (
     Anchor,
@@ -215,12 +215,13 @@ def event_prompts(
     now: datetime,
 ) -> list[NewPrompt]:
     """Reminders before the start and a follow-up after the end; ones already past are left
-    out (an event tomorrow morning gets no one-day reminder)."""
+    out (an event tomorrow morning gets no one-day reminder). Whole days are counted on the
+    local calendar, so "a day before" a 14:00 event is at 14:00 even across a clock change."""
     planned = [
         NewPrompt(
             kind=PromptKind.REMINDER,
             event_id=event.id,
-            due_at=event.starts_at - offset,
+            due_at=shift_local(event.starts_at, -offset, event.timezone),
             timezone=event.timezone,
             anchor=Anchor.START,
             offset_seconds=-int(offset.total_seconds()),
@@ -232,7 +233,7 @@ def event_prompts(
             NewPrompt(
                 kind=PromptKind.FOLLOW_UP,
                 event_id=event.id,
-                due_at=event.ends_at + follow_up,
+                due_at=shift_local(event.ends_at, follow_up, event.timezone),
                 timezone=event.timezone,
                 anchor=Anchor.END,
                 offset_seconds=int(follow_up.total_seconds()),

@@ -135,9 +135,7 @@ def _audit_detail(request: ExportRequest, counts: Mapping[ExportTable, int]) -> 
         "format": request.format.value,
         "target": str(request.target),
         "personal_data": request.include_personal_data,
-        "filters": {
-            k: v.isoformat() if isinstance(v, datetime) else v for k, v in filters.items()
-        },
+        "filters": {k: v.isoformat() if isinstance(v, datetime) else v for k, v in filters.items()},
         "rows": {table.value: n for table, n in counts.items()},
     }
 
@@ -150,9 +148,7 @@ async def _write(
     batch_size: int,
     now: datetime,
 ) -> dict[ExportTable, int]:
-    tables = shapes(
-        fields=await reader.form_fields(), personal=request.include_personal_data
-    )
+    tables = shapes(fields=await reader.form_fields(), personal=request.include_personal_data)
     totals = {table: await reader.count(table) for table in tables}
     workbook = None
     if request.format is ExportFormat.XLSX:
@@ -161,18 +157,25 @@ async def _write(
         workbook = XlsxWorkbook(path)
         tabs = await crosstabs(reader)
         workbook.add_summary(_facts(request, totals, now), list(tabs.values()))
-    for table, shape in tables.items():
-        if progress is not None:
-            progress.start(table, totals[table])
+    try:
+        for table, shape in tables.items():
+            if progress is not None:
+                progress.start(table, totals[table])
+            if workbook is not None:
+                sink: _Sink = workbook.add_table(table.value, shape.columns)
+            elif request.format is ExportFormat.CSV:
+                sink = await asyncio.to_thread(CsvTable, path / f"{table.value}.csv", shape.headers)
+            else:
+                sink = await asyncio.to_thread(
+                    JsonlTable, path / f"{table.value}.jsonl", shape.columns
+                )
+            await _stream(reader, table, shape, sink, progress, batch_size)
         if workbook is not None:
-            sink: _Sink = workbook.add_table(table.value, shape.columns)
-        elif request.format is ExportFormat.CSV:
-            sink = await asyncio.to_thread(CsvTable, path / f"{table.value}.csv", shape.headers)
-        else:
-            sink = await asyncio.to_thread(JsonlTable, path / f"{table.value}.jsonl", shape.columns)
-        await _stream(reader, table, shape, sink, progress, batch_size)
-    if workbook is not None:
-        await asyncio.to_thread(workbook.save)
+            await asyncio.to_thread(workbook.save)
+    except BaseException:
+        if workbook is not None:
+            workbook.abandon()
+        raise
     return totals
 
 

@@ -22,10 +22,9 @@ from bot.signed_links import DEFAULT_LINK_SECONDS, make_export_link
 
 
 def export_dir(settings: Settings) -> Path:
-    """Where chat exports are written and served from: `settings.export_dir` if the settings
-    have one, else `engage-exports` in the system's temporary folder."""
-    configured = getattr(settings, "export_dir", None)
-    return Path(configured) if configured else Path(tempfile.gettempdir()) / "engage-exports"
+    """Where chat exports are written and served from: ENGAGE_EXPORT_DIR, else
+    `engage-exports` in the system's temporary folder."""
+    return settings.export_dir or Path(tempfile.gettempdir()) / "engage-exports"
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -235,8 +235,10 @@ def erase_command(
     """Erase a person's data: identifiers, reply texts, free-text answers (counts stay)."""
     from bot.privacy import erase_participant
 
-    by_identity = platform is not None and workspace is not None and user is not None
-    if (participant is None) == (not by_identity):
+    identity = (platform, workspace, user)
+    by_key = participant is not None and all(part is None for part in identity)
+    by_identity = participant is None and all(part is not None for part in identity)
+    if not (by_key or by_identity):
         raise _fail(
             "name the person with --participant KEY, or with --platform, --workspace and --user"
         )

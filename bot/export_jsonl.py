@@ -5,10 +5,11 @@ Nothing is neutralised here: JSON Lines is for programs, which read text as text
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TextIO
+from typing import BinaryIO
+
+import orjson
 
 from bot.export_rows import Column, ColumnKind
 
@@ -25,21 +26,20 @@ class JsonlTable:
     """One table as a JSON Lines file (UTF-8, no byte-order mark, one object a line)."""
 
     def __init__(self, path: Path, columns: Sequence[Column]) -> None:
-        self._file: TextIO = path.open("w", encoding="utf-8", newline="\n")
+        self._file: BinaryIO = path.open("wb")
         self._names = [c.name for c in columns]
         self._types = [_typed(c.kind) for c in columns]
 
     def write(self, rows: Sequence[Sequence[str]]) -> None:
         names, types = self._names, self._types
         lines = [
-            json.dumps(
-                {name: convert(cell) for name, convert, cell in zip(names, types, row, strict=True)},
-                ensure_ascii=False,
+            orjson.dumps(
+                {n: convert(cell) for n, convert, cell in zip(names, types, row, strict=True)}
             )
             for row in rows
         ]
         if lines:
-            self._file.write("\n".join(lines) + "\n")
+            self._file.write(b"\n".join(lines) + b"\n")
 
     def close(self) -> None:
         self._file.close()

@@ -41,7 +41,10 @@ def mount_exports(
             raise web.HTTPGone(text="This export has been removed: ask for a new export.")
         async with services.store.transaction() as tx:
             await tx.append_audit(
-                actor="link", action="export.download", detail={"file": name}, now=services.clock.now()
+                actor="link",
+                action="export.download",
+                detail={"file": name},
+                now=services.clock.now(),
             )
         return web.FileResponse(
             path,

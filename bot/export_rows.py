@@ -10,10 +10,11 @@ One place decides what an export may show, so CSV, XLSX and JSON Lines agree:
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
+
+import orjson
 
 from bot.domain import FieldKind, FormField
 from bot.ports_export import ExportTable, QuotePreference, TextRow
@@ -96,7 +97,10 @@ def _preference(stored: str) -> QuotePreference | None:
 def feedback_shape(*, fields: Sequence[FormField], personal: bool) -> TableShape:
     """Feedback responses: one column per form field (personal ones only with `personal`)."""
     shown = [f for f in fields if personal or not is_personal(f)]
-    columns = [*_shared_columns(ExportTable.FEEDBACK, personal=personal), Column("quote_preference")]
+    columns = [
+        *_shared_columns(ExportTable.FEEDBACK, personal=personal),
+        Column("quote_preference"),
+    ]
     taken = {c.name for c in columns}
     columns += [Column(f"answer_{f.name}" if f.name in taken else f.name) for f in shown]
     names = [f.name for f in shown]
@@ -104,7 +108,7 @@ def feedback_shape(*, fields: Sequence[FormField], personal: bool) -> TableShape
     private = [i for i, f in enumerate(shown) if is_personal(f)]
     asks_quote = any(f.name == QUOTE_FIELD.name for f in fields)
     named, none = QuotePreference.NAMED, QuotePreference.NONE
-    loads = json.loads
+    loads = orjson.loads  # a third of the time json.loads takes, on the hottest line
 
     def shape(rows: Sequence[TextRow]) -> list[ShapedRow]:
         out: list[ShapedRow] = []

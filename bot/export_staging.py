@@ -32,9 +32,10 @@ class Staging:
         """Refuse a target that exists (unless overwriting) or whose folder is missing."""
         parent = self.target.parent
         if not parent.is_dir():
+            problem = "is not a folder" if parent.exists() else "does not exist"
             raise ExportError(
-                f"cannot write {self.target}: the folder {parent} does not exist "
-                "(create it, or choose another -o path)"
+                f"cannot write {self.target}: {parent} {problem} "
+                "(create the folder, or choose another -o path)"
             )
         if self.target.exists() or self.target.is_symlink():
             if not self._overwrite:

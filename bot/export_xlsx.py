@@ -8,6 +8,7 @@ is cut with a note. A table longer than a sheet (1,048,576 rows) continues on "n
 
 from __future__ import annotations
 
+import contextlib
 import re
 import warnings
 from collections.abc import Callable, Sequence
@@ -115,6 +116,13 @@ class XlsxWorkbook:
 
     def save(self) -> None:
         self._book.save(self._path)
+
+    def abandon(self) -> None:
+        """Close every sheet's stream after a failure, in order (left to the garbage collector,
+        lxml complains about streams closed the wrong way round)."""
+        for sheet in self._book.worksheets:
+            with contextlib.suppress(Exception):
+                sheet.close()
 
     @staticmethod
     def _cell(sheet: Any, value: Cell, font: Font, *, wrap: bool = False) -> WriteOnlyCell:

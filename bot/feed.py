@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from bot.domain import Channel, Platform, Post, PostKind, PostState, Section
-from bot.ports import Store, StoredReply, StoreSession
+from bot.ports import Store, StoredReply, StoreSession, read_transaction
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -116,7 +116,7 @@ async def channel_feed(
 ) -> list[FeedItem]:
     """Every section sent to the channel, in the order it was sent."""
     items: list[FeedItem] = []
-    async with store.transaction() as tx:
+    async with read_transaction(store) as tx:
         channel = await tx.get_channel(channel_id=channel_id)
         if channel is None:
             return []
@@ -138,7 +138,7 @@ async def feed_item(
 ) -> FeedItem | None:
     """One sent section post of the channel, or None if the post is not a sent section there."""
     found: FeedItem | None = None
-    async with store.transaction() as tx:
+    async with read_transaction(store) as tx:
         channel = await tx.get_channel(channel_id=channel_id)
         post = await tx.get_post(post_id=post_id)
         if channel is None or post is None or post.channel_id != channel_id:
@@ -154,7 +154,7 @@ async def feed_item(
 
 async def channel_notices(store: Store, *, channel_id: int) -> list[Notice]:
     """The prompts sent to the channel, oldest first."""
-    async with store.transaction() as tx:
+    async with read_transaction(store) as tx:
         posts = await tx.list_posts(channel_id=channel_id, kind=PostKind.PROMPT)
         notices = [Notice(post=p, text=p.body or "") for p in posts if p.state is PostState.SENT]
     return notices
@@ -162,6 +162,6 @@ async def channel_notices(store: Store, *, channel_id: int) -> list[Notice]:
 
 async def platform_channels(store: Store, *, platform: Platform) -> Sequence[Channel]:
     """The active channels of one platform, by id."""
-    async with store.transaction() as tx:
+    async with read_transaction(store) as tx:
         channels = await tx.list_channels(platform=platform)
     return channels

@@ -51,8 +51,10 @@ class FireReport:
     missed: int = 0
     failed: int = 0
     cancelled: int = 0
-    posts: int = 0
+    posts: int = 0  # outbox rows written (or found already written)
     platforms: set[Platform] = field(default_factory=set)
+    next_due: datetime | None = None  # of what is still scheduled, read as the batch ends
+    full: bool = False  # the batch was as large as allowed: more may be due already
 
 
 def idempotency_key(prompt_id: int, occurrence: datetime, channel_id: int) -> str:
@@ -68,6 +70,7 @@ class _Batch:
     facts: Facts
     events: dict[int, EngagementEvent | None] = field(default_factory=dict)
     channels: dict[str, tuple[Channel, ...]] = field(default_factory=dict)
+    posts: list[NewPost] = field(default_factory=list)
 
     async def event(self, event_id: int) -> EngagementEvent | None:
         if event_id not in self.events:
@@ -107,16 +110,21 @@ class PromptFirer:
                 now=now, claimer=self._claimer, limit=self._policy.batch_size
             )
             if not prompts:
+                report.next_due = await tx.next_prompt_due()
                 return report
             facts = Facts(paper=self._paper())
             if any(p.kind in _NEEDS_COUNTS for p in prompts):
                 facts.counts = await tx.section_counts(paper_id=facts.paper.id)
                 facts.tallies = await tx.feedback_tallies(paper_id=facts.paper.id)
             batch = _Batch(tx=tx, facts=facts)
-            for prompt in prompts:
-                update = await self._fire(batch, prompt, now, report)
-                await tx.settle_prompt(prompt_id=prompt.id, update=update, now=now)
+            settled = [(prompt, await self._fire(batch, prompt, now, report)) for prompt in prompts]
+            # Through the outbox, in the transaction that settles the prompts: both or neither.
+            await tx.enqueue_prompt_posts(posts=batch.posts, now=now)
+            await tx.settle_prompts(settled=settled, now=now)
+            report.posts = len(batch.posts)
+            report.next_due = await tx.next_prompt_due()
         report.claimed = len(prompts)
+        report.full = len(prompts) >= self._policy.batch_size
         return report
 
     async def _fire(
@@ -154,19 +162,16 @@ class PromptFirer:
                 state=PromptState.FAILED, error=str(error), next_due_at=next_due, missed=skipped
             )
         for channel in channels:
-            _, created = await batch.tx.enqueue_post(
-                new=NewPost(
+            batch.posts.append(
+                NewPost(
                     kind=PostKind.PROMPT,
                     channel_id=channel.id,
                     body=text,
                     prompt_id=prompt.id,
                     idempotency_key=idempotency_key(prompt.id, occurrence, channel.id),
-                ),
-                now=now,
+                )
             )
-            if created:
-                report.posts += 1
-                report.platforms.add(channel.platform)
+            report.platforms.add(channel.platform)
         report.sent += 1
         return PromptUpdate(
             state=PromptState.SENT,

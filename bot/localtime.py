@@ -3,7 +3,7 @@ twice on a daylight-saving change day, and writing them for people."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.scheduling_types import SchedulingError
@@ -62,6 +62,17 @@ def wall_time_to_utc(
             f"{second.tzname()}, {second.astimezone(UTC):%H:%M} UTC).",
         )
     return (second if fold == 1 else first).astimezone(UTC)
+
+
+def shift_local(instant: datetime, delta: timedelta, tz_name: str) -> datetime:
+    """`instant` moved by `delta`: whole days on the local calendar (same wall time, whatever
+    the clocks did in between), anything else as elapsed time. A wall time the clocks skip is
+    read with the offset before the change, so it lands just after the gap."""
+    if delta % timedelta(days=1):
+        return instant + delta
+    tz = ZoneInfo(tz_name)
+    wall = instant.astimezone(tz).replace(tzinfo=None) + delta
+    return wall.replace(tzinfo=tz, fold=0).astimezone(UTC)
 
 
 def _parse(text: str, *, field: str) -> datetime:

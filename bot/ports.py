@@ -10,7 +10,7 @@ from collections.abc import Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol
+from typing import NamedTuple, Protocol, runtime_checkable
 
 from bot.domain import (
     Channel,
@@ -101,6 +101,52 @@ class NewPost:
     section_version: str | None = None
     body: str | None = None
     prompt_id: int | None = None
+
+
+class EventKey(NamedTuple):
+    """An inbound event as the platform names it, for storing each delivery once."""
+
+    platform: Platform
+    workspace_id: str
+    event_id: str
+
+
+class PersonKey(NamedTuple):
+    """A platform user: the key of a stored participant."""
+
+    platform: Platform
+    workspace_id: str
+    user_id: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class NewParticipant:
+    """A participant to create, or to update with a name or organisation that is given."""
+
+    person: PersonKey
+    display_name: str | None = None
+    organisation: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class NewReaction:
+    """A reaction to record (or to make stand again, if it was withdrawn)."""
+
+    post_id: int
+    participant_id: int
+    emoji: str
+    message_id: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class NewReply:
+    """A reply to record in the thread of a post of `platform`."""
+
+    post_id: int
+    participant_id: int
+    platform: Platform
+    external_id: str
+    text: str
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -213,6 +259,12 @@ class StoreSession(SchedulingSession, ExportSession, Protocol):
         """Record a delivery: the platform message ids, root first."""
         ...
 
+    async def mark_posts_sent(
+        self, *, deliveries: Mapping[int, Sequence[str]], now: datetime
+    ) -> None:
+        """`mark_post_sent` for many posts at once: post id -> platform message ids."""
+        ...
+
     async def mark_post_retry(
         self, *, post_id: int, error: str, retry_at: datetime, now: datetime
     ) -> Post:
@@ -265,6 +317,29 @@ class StoreSession(SchedulingSession, ExportSession, Protocol):
         self, *, platform: Platform, workspace_id: str, event_id: str, now: datetime
     ) -> bool:
         """Note an inbound event id; False if it was noted before (a retry or replay)."""
+        ...
+
+    # Many at once: a group commit stores the events that arrived together in a few statements.
+    async def claim_events(self, *, keys: Sequence[EventKey], now: datetime) -> set[EventKey]:
+        """Note inbound event ids; returns those not noted before (each of them once)."""
+        ...
+
+    async def upsert_participants(
+        self, *, people: Sequence[NewParticipant], now: datetime
+    ) -> Mapping[PersonKey, Participant]:
+        """`upsert_participant` for many people (a person given twice: the last name and
+        organisation given win); returns the stored participant of each."""
+        ...
+
+    async def add_reactions(self, *, reactions: Sequence[NewReaction], now: datetime) -> int:
+        """`add_reaction` for many reactions; returns how many were new (or stand again)."""
+        ...
+
+    async def add_replies(
+        self, *, replies: Sequence[NewReply], now: datetime
+    ) -> set[tuple[Platform, str]]:
+        """Record replies; returns the (platform, external id) of those not stored before (a
+        reply given twice is stored once)."""
         ...
 
     async def add_reaction(
@@ -352,3 +427,21 @@ class Store(Protocol):
     async def close(self) -> None:
         """Release connections."""
         ...
+
+
+@runtime_checkable
+class ReadingStore(Store, Protocol):
+    """A store that also hands out transactions that only read."""
+
+    def reading(self) -> AbstractAsyncContextManager[StoreSession]:
+        """A transaction that only reads: it neither waits for writers nor holds them up
+        (on SQLite, writers take turns), and writing in it fails."""
+        ...
+
+
+def read_transaction(store: Store) -> AbstractAsyncContextManager[StoreSession]:
+    """`store.reading()` where the store offers it (`SqlStore` does), else an ordinary
+    transaction: for the core's pure reads (outbox channel lookups, status, post lookups)."""
+    if isinstance(store, ReadingStore):
+        return store.reading()
+    return store.transaction()

@@ -191,9 +191,7 @@ class ExportReader(Protocol):
 class ExportSession(Protocol):
     """Repository operations for exports and privacy, inside one transaction."""
 
-    def export_reader(
-        self, *, filters: ExportFilters
-    ) -> AbstractAsyncContextManager[ExportReader]:
+    def export_reader(self, *, filters: ExportFilters) -> AbstractAsyncContextManager[ExportReader]:
         """A read-only snapshot of the responses, on a connection of its own."""
         ...
 

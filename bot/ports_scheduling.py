@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 from datetime import datetime
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from bot.scheduling_types import (
     EngagementEvent,
@@ -15,6 +15,9 @@ from bot.scheduling_types import (
     PromptState,
     PromptUpdate,
 )
+
+if TYPE_CHECKING:
+    from bot.ports import NewPost
 
 
 class SchedulingSession(Protocol):
@@ -71,17 +74,20 @@ class SchedulingSession(Protocol):
     async def claim_prompts(self, *, now: datetime, claimer: str, limit: int) -> Sequence[Prompt]:
         """Atomically claim SCHEDULED prompts due by `now` (earliest first), marking them
         FIRING for `claimer`. Two transactions never claim the same prompt. Settle each one
-        with `settle_prompt` in the same transaction: a claim that is rolled back leaves the
+        with `settle_prompts` in the same transaction: a claim that is rolled back leaves the
         prompt SCHEDULED, to be fired again."""
         ...
 
-    async def settle_prompt(self, *, prompt_id: int, update: PromptUpdate, now: datetime) -> Prompt:
-        """Record how a claimed prompt went: sent, missed or failed, and for a recurring one
-        its next due time."""
+    async def settle_prompts(
+        self, *, settled: Sequence[tuple[Prompt, PromptUpdate]], now: datetime
+    ) -> None:
+        """Record how claimed prompts went: sent, missed or failed, and for a recurring one
+        its next due time (it goes back to SCHEDULED)."""
         ...
 
-    async def reschedule_prompt(self, *, prompt_id: int, due_at: datetime) -> Prompt:
-        """Move a prompt to another due time."""
+    async def enqueue_prompt_posts(self, *, posts: Sequence[NewPost], now: datetime) -> None:
+        """Write outbox rows for fired prompts in one go, as `enqueue_post` would one by one;
+        a row whose idempotency key is already there is left as it is."""
         ...
 
     # Feedback tallies

@@ -140,7 +140,9 @@ async def erase_participant(
     """Erase a person named by pseudonymous key (`participant`) or by platform identity, and
     audit it. Raises UnknownParticipant if there is no such person."""
     if (participant is None) == (user_id is None):
-        raise ValueError("name the person by participant key or by platform identity: one of the two")
+        raise ValueError(
+            "name the person by participant key or by platform identity: one of the two"
+        )
     async with store.transaction() as tx:
         if participant is not None:
             found = await tx.find_privacy(key=participant)

@@ -1,4 +1,4 @@
-""""May we quote you?": the form field, its answers, and which answer wins.
+""" "May we quote you?": the form field, its answers, and which answer wins.
 
 The answer is stored on the participant (`record_quote_preference` in `bot.privacy`), so it covers
 their replies too. Exports apply it: *named* lets a name appear (with --include-personal-data),

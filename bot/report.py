@@ -65,7 +65,7 @@ def _timeline(
         for day in days:
             running += counts.get(day, 0)
             values.append(running)
-        by_bucket = defaultdict(int)
+        by_bucket: dict[date, int] = defaultdict(int)
         for day, n in counts.items():
             by_bucket[bucket(day)] += n
         rows.append((label, tuple(by_bucket.get(b, 0) for b in buckets)))

@@ -91,22 +91,35 @@ def line_chart(
 
     parts = []
     for value in range(0, peak + 1, step):
-        parts.append(f'<line x1="{left}" x2="{left + plot_w}" y1="{y(value):.1f}" '
-                     f'y2="{y(value):.1f}" stroke="{GRID}"/>')
+        parts.append(
+            f'<line x1="{left}" x2="{left + plot_w}" y1="{y(value):.1f}" '
+            f'y2="{y(value):.1f}" stroke="{GRID}"/>'
+        )
         parts.append(_text(left - 8, y(value) + 4, str(value), text_anchor="end", fill=MUTED))
     ticks = sorted({0, len(days) - 1, *range(0, len(days), max(1, len(days) // 6))})
     for i in ticks:
         if 0 <= i < len(days):
-            parts.append(_text(x(i), height - 14, f"{days[i].day} {days[i]:%b}",
-                               text_anchor="middle", fill=MUTED))
+            parts.append(
+                _text(
+                    x(i),
+                    height - 14,
+                    f"{days[i].day} {days[i]:%b}",
+                    text_anchor="middle",
+                    fill=MUTED,
+                )
+            )
     ends: list[tuple[float, int]] = []
     for index, line in enumerate(series):
         points = " ".join(f"{x(i):.1f},{y(v):.1f}" for i, v in enumerate(line.values))
-        parts.append(f'<polyline points="{points}" fill="none" stroke="{colour(index)}" '
-                     f'stroke-width="2.5" stroke-linejoin="round"/>')
+        parts.append(
+            f'<polyline points="{points}" fill="none" stroke="{colour(index)}" '
+            f'stroke-width="2.5" stroke-linejoin="round"/>'
+        )
         if len(line.values) == 1:
-            parts.append(f'<circle cx="{x(0):.1f}" cy="{y(line.values[0]):.1f}" r="4" '
-                         f'fill="{colour(index)}"/>')
+            parts.append(
+                f'<circle cx="{x(0):.1f}" cy="{y(line.values[0]):.1f}" r="4" '
+                f'fill="{colour(index)}"/>'
+            )
         ends.append((y(line.values[-1] if line.values else 0), index))
     # End labels, nudged apart so none overlap.
     placed: list[float] = []
@@ -115,10 +128,17 @@ def line_chart(
         placed.append(at)
         line = series[index]
         label = f"{clip(line.label, 34)} ({line.values[-1] if line.values else 0})"
-        parts.append(_text(left + plot_w + 10, at + 4, label, fill=colour(index),
-                           font_weight="600"))
-    return _svg(chart_id, width=width, height=max(height, (placed[-1] if placed else 0) + 24),
-                title=title, desc=desc, body="".join(parts))
+        parts.append(
+            _text(left + plot_w + 10, at + 4, label, fill=colour(index), font_weight="600")
+        )
+    return _svg(
+        chart_id,
+        width=width,
+        height=max(height, (placed[-1] if placed else 0) + 24),
+        title=title,
+        desc=desc,
+        body="".join(parts),
+    )
 
 
 def stacked_bars(
@@ -140,8 +160,10 @@ def stacked_bars(
         item_w = 24 + CHAR * len(clip(name, 44)) + 18
         if lx + item_w > width:
             lx, ly = 0.0, ly + 22
-        legend.append(f'<rect x="{lx:.1f}" y="{ly - 11:.1f}" width="14" height="14" rx="2" '
-                      f'fill="{fill}"/>' + _text(lx + 20, ly, clip(name, 44), fill=INK))
+        legend.append(
+            f'<rect x="{lx:.1f}" y="{ly - 11:.1f}" width="14" height="14" rx="2" '
+            f'fill="{fill}"/>' + _text(lx + 20, ly, clip(name, 44), fill=INK)
+        )
         lx += item_w
     top = ly + 22
     peak = max((sum(counts) for _, counts in rows), default=0) or 1
@@ -154,17 +176,26 @@ def stacked_bars(
             if count == 0:
                 continue
             w = bar_w * count / peak
-            parts.append(f'<rect x="{x:.1f}" y="{y + 3}" width="{w:.1f}" height="22" '
-                         f'fill="{fill}"><title>{escape(label)}: {count}</title></rect>')
+            parts.append(
+                f'<rect x="{x:.1f}" y="{y + 3}" width="{w:.1f}" height="22" '
+                f'fill="{fill}"><title>{escape(label)}: {count}</title></rect>'
+            )
             if w >= 22:
                 ink = "#FFFFFF" if fill not in ("#E69F00", "#56B4E9", GREY) else INK
-                parts.append(_text(x + w / 2, y + 18, str(count), text_anchor="middle",
-                                   fill=ink, font_size="12"))
+                parts.append(
+                    _text(
+                        x + w / 2,
+                        y + 18,
+                        str(count),
+                        text_anchor="middle",
+                        fill=ink,
+                        font_size="12",
+                    )
+                )
             x += w
         parts.append(_text(x + 6, y + 18, str(sum(counts)), fill=MUTED))
     height = top + len(rows) * 34 + 8
-    return _svg(chart_id, width=width, height=height, title=title, desc=desc,
-                body="".join(parts))
+    return _svg(chart_id, width=width, height=height, title=title, desc=desc, body="".join(parts))
 
 
 def heatmap(
@@ -182,8 +213,14 @@ def heatmap(
     width = max(960.0, label_w + cell_w * len(column_labels) + 10)
     peak = max((max(row, default=0) for row in counts), default=0) or 1
     parts = [
-        _text(label_w + cell_w * (c + 0.5), top - 10, clip(name, 8), text_anchor="middle",
-              fill=INK, font_weight="600")
+        _text(
+            label_w + cell_w * (c + 0.5),
+            top - 10,
+            clip(name, 8),
+            text_anchor="middle",
+            fill=INK,
+            font_weight="600",
+        )
         for c, name in enumerate(column_labels)
     ]
     for r, label in enumerate(row_labels):
@@ -192,16 +229,24 @@ def heatmap(
         for c, count in enumerate(counts[r]):
             share = count / peak
             fill = _blend(share)
-            parts.append(f'<rect x="{label_w + c * cell_w + 1:.1f}" y="{y + 1:.1f}" '
-                         f'width="{cell_w - 2}" height="{cell_h - 2}" rx="3" fill="{fill}">'
-                         f'<title>{escape(label)}, {escape(column_labels[c])}: {count}</title>'
-                         f'</rect>')
+            parts.append(
+                f'<rect x="{label_w + c * cell_w + 1:.1f}" y="{y + 1:.1f}" '
+                f'width="{cell_w - 2}" height="{cell_h - 2}" rx="3" fill="{fill}">'
+                f"<title>{escape(label)}, {escape(column_labels[c])}: {count}</title>"
+                f"</rect>"
+            )
             ink = "#FFFFFF" if share > 0.55 else INK
-            parts.append(_text(label_w + cell_w * (c + 0.5), y + 19, str(count) if count else "·",
-                               text_anchor="middle", fill=ink if count else MUTED))
+            parts.append(
+                _text(
+                    label_w + cell_w * (c + 0.5),
+                    y + 19,
+                    str(count) if count else "·",
+                    text_anchor="middle",
+                    fill=ink if count else MUTED,
+                )
+            )
     height = top + len(row_labels) * cell_h + 8
-    return _svg(chart_id, width=width, height=height, title=title, desc=desc,
-                body="".join(parts))
+    return _svg(chart_id, width=width, height=height, title=title, desc=desc, body="".join(parts))
 
 
 def _blend(share: float) -> str:
@@ -211,9 +256,7 @@ def _blend(share: float) -> str:
     return "#" + "".join(f"{v:02X}" for v in rgb)
 
 
-def bar_chart(
-    chart_id: str, *, title: str, desc: str, bars: Sequence[tuple[str, int]]
-) -> str:
+def bar_chart(chart_id: str, *, title: str, desc: str, bars: Sequence[tuple[str, int]]) -> str:
     """Horizontal bars with their counts (the top reactions)."""
     width, label_w, row_h = 960.0, 120.0, 34.0
     peak = max((n for _, n in bars), default=0) or 1
@@ -221,11 +264,13 @@ def bar_chart(
     for r, (label, count) in enumerate(bars):
         y = 8 + r * row_h
         w = (width - label_w - 70) * count / peak
-        parts.append(_text(label_w - 12, y + 19, clip(label, 14), text_anchor="end",
-                           font_size="18"))
-        parts.append(f'<rect x="{label_w}" y="{y + 4}" width="{w:.1f}" height="22" rx="2" '
-                     f'fill="{PALETTE[0]}"/>')
+        parts.append(
+            _text(label_w - 12, y + 19, clip(label, 14), text_anchor="end", font_size="18")
+        )
+        parts.append(
+            f'<rect x="{label_w}" y="{y + 4}" width="{w:.1f}" height="22" rx="2" '
+            f'fill="{PALETTE[0]}"/>'
+        )
         parts.append(_text(label_w + w + 8, y + 20, str(count), fill=INK))
     height = 16 + len(bars) * row_h
-    return _svg(chart_id, width=width, height=height, title=title, desc=desc,
-                body="".join(parts))
+    return _svg(chart_id, width=width, height=height, title=title, desc=desc, body="".join(parts))

@@ -73,31 +73,36 @@ def remove_old_exports(folder: Path, *, older_than: float, now: float | None = N
     return removed
 
 
+async def run_once(services: Services) -> None:
+    """One purge (if a retention period is set) and one sweep of old export files; a failure
+    is logged, never raised, so the job lives on to try again."""
+    days = services.settings.retention_days
+    try:
+        if days is not None:
+            report = await purge_expired(
+                services.store, retention_days=days, now=services.clock.now()
+            )
+            log.info("retention purge: %s", report)
+        removed = await asyncio.to_thread(
+            remove_old_exports, export_dir(services.settings), older_than=EXPORT_FILE_SECONDS
+        )
+        if removed:
+            log.info("removed %d expired export file(s)", removed)
+    except Exception:
+        log.exception("the retention purge failed; it will be tried again tomorrow")
+
+
 def retention_job(services: Services, *, interval: float = PURGE_INTERVAL_SECONDS) -> BackgroundJob:
-    """The daily job; it runs once at start, then every `interval` seconds until stopped."""
+    """The daily job: it runs at start, then every `interval` seconds, until `stop` is set."""
 
     async def job(stop: asyncio.Event) -> None:
-        days = services.settings.retention_days
-        while not stop.is_set():
-            try:
-                if days is not None:
-                    report = await purge_expired(
-                        services.store, retention_days=days, now=services.clock.now()
-                    )
-                    log.info("retention purge: %s", report)
-                removed = await asyncio.to_thread(
-                    remove_old_exports,
-                    export_dir(services.settings),
-                    older_than=EXPORT_FILE_SECONDS,
-                )
-                if removed:
-                    log.info("removed %d expired export file(s)", removed)
-            except Exception:
-                log.exception("the retention purge failed; it will be tried again tomorrow")
+        while True:
+            await run_once(services)
             try:
                 await asyncio.wait_for(stop.wait(), timeout=interval)
+                return
             except TimeoutError:
-                pass
+                continue
 
     return job
 

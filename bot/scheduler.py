@@ -72,12 +72,11 @@ class PromptScheduler:
         self._wake.set()
 
     async def fire_due(self) -> FireReport:
-        """Fire everything due now, batch after batch; returns the totals."""
+        """Fire everything due now, batch after batch; returns the totals and the next due
+        time."""
         total = FireReport()
         while True:
             report = await self._firer.fire_due()
-            if report.claimed == 0:
-                return total
             if report.platforms and self._on_enqueued is not None:
                 self._on_enqueued(frozenset(report.platforms))
             total.claimed += report.claimed
@@ -87,6 +86,9 @@ class PromptScheduler:
             total.cancelled += report.cancelled
             total.posts += report.posts
             total.platforms |= report.platforms
+            total.next_due = report.next_due
+            if not report.full:
+                return total
 
     async def run(self, stop: asyncio.Event) -> None:
         """Fire due prompts until `stop` is set."""
@@ -94,8 +96,8 @@ class PromptScheduler:
         while not stop.is_set():
             self._wake.clear()
             try:
-                await self.fire_due()
-                delay = await self._until_next()
+                report = await self.fire_due()
+                delay = self._delay(report)
             except Exception:
                 log.exception(
                     "firing prompts failed; trying again in %ss", self._policy.poll_seconds
@@ -104,13 +106,14 @@ class PromptScheduler:
             await _wait_any(self._clock, delay, stop, self._wake)
         log.info("scheduler stopped")
 
-    async def _until_next(self) -> float:
-        async with self._store.transaction() as tx:
-            due = await tx.next_prompt_due()
-        if due is None:
+    def _delay(self, report: FireReport) -> float:
+        if report.next_due is None:
             return self._policy.poll_seconds
-        seconds = (due - self._clock.now()).total_seconds()
-        return min(self._policy.poll_seconds, seconds if seconds > 0 else _BUSY_PAUSE)
+        seconds = (report.next_due - self._clock.now()).total_seconds()
+        if seconds > 0:
+            return min(self._policy.poll_seconds, seconds)
+        # Due already: fell due while we fired (go again now), or held by another replica.
+        return 0.0 if report.claimed else _BUSY_PAUSE
 
 
 async def _wait_any(clock: Clock, seconds: float, *events: asyncio.Event) -> None:

@@ -13,7 +13,6 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from bot.domain import Paper
-from bot.errors import TargetError
 from bot.events import (
     DEFAULT_FOLLOW_UP,
     DEFAULT_REMINDERS,
@@ -26,28 +25,23 @@ from bot.events import (
     validate_event,
 )
 from bot.ical import read_ics
-from bot.localtime import parse_instant, zone
-from bot.ports import Clock, Store, StoreSession
-from bot.recurrence import check_recurrence
+from bot.localtime import zone
+from bot.ports import Clock, Store, StoreSession, read_transaction
+from bot.prompt_input import validate_prompt
 from bot.scheduling_types import (
     Agenda,
     Anchor,
     EngagementEvent,
     EventAgenda,
     ImportResult,
-    NewPrompt,
     Prompt,
     PromptKind,
     PromptState,
     SchedulingError,
 )
-from bot.targets import resolve_sections
 
 if TYPE_CHECKING:
     from bot.services import Services
-
-MAX_TEXT = 3000
-_EVENT_ONLY = frozenset({PromptKind.REMINDER, PromptKind.FOLLOW_UP})
 
 
 class Scheduling:
@@ -240,7 +234,7 @@ class Scheduling:
         crontab line such as `0 9 * * mon`, read in `timezone`). A prompt of an event uses the
         event's targets and sections unless it is given its own."""
         now = self._clock.now()
-        new = self._validate_prompt(
+        new = validate_prompt(
             kind=kind,
             targets=targets,
             at=at,
@@ -251,6 +245,8 @@ class Scheduling:
             fold=fold,
             event_id=event_id,
             now=now,
+            default_zone=self._default_zone,
+            paper=self._paper(),
         )
         async with self._store.transaction() as tx:
             if event_id is not None:
@@ -293,7 +289,7 @@ class Scheduling:
     async def agenda(self, *, include_cancelled: bool = True) -> Agenda:
         """Events with their prompts (and each prompt's state, missed ones included), then the
         prompts of no event."""
-        async with self._store.transaction() as tx:
+        async with read_transaction(self._store) as tx:
             events = await tx.list_events(include_cancelled=include_cancelled)
             items = [
                 EventAgenda(event=e, prompts=tuple(await tx.list_prompts(event_id=e.id)))
@@ -374,64 +370,6 @@ class Scheduling:
         if event.cancelled:
             raise SchedulingError("event", f"event {event_id} ('{event.title}') was cancelled.")
         return event
-
-    def _validate_prompt(
-        self,
-        *,
-        kind: PromptKind | str,
-        targets: Sequence[str],
-        at: str | datetime | None,
-        recurrence: str | None,
-        timezone: str | None,
-        sections: Sequence[str],
-        text: str,
-        fold: int | None,
-        event_id: int | None,
-        now: datetime,
-    ) -> NewPrompt:
-        try:
-            the_kind = PromptKind(kind)
-        except ValueError:
-            choices = ", ".join(k.value for k in PromptKind if k not in _EVENT_ONLY)
-            raise SchedulingError("kind", f"'{kind}' is not a kind of prompt: {choices}.") from None
-        if the_kind in _EVENT_ONLY:
-            raise SchedulingError(
-                "kind", "reminders and follow-ups come with an event: `engage events add`."
-            )
-        text = text.strip()
-        if the_kind is PromptKind.MESSAGE and not text:
-            raise SchedulingError("text", "a message prompt needs its text.")
-        if len(text) > MAX_TEXT:
-            raise SchedulingError("text", f"keep the text under {MAX_TEXT} characters.")
-        tz = zone(timezone or self._default_zone)
-        expr = (recurrence or "").strip() or None
-        if (at is None) == (expr is None):
-            raise SchedulingError("at", "give either a time (at) or a recurrence, not both.")
-        if expr is not None:
-            due = check_recurrence(expr, tz, after=now)
-        else:
-            assert at is not None
-            due = parse_instant(at, tz=tz, field="at", fold=fold)
-            if due <= now:
-                raise SchedulingError("at", "the time is in the past; give a time still to come.")
-        try:
-            section_ids = (
-                tuple(s.id for s in resolve_sections(self._paper(), list(sections)))
-                if sections
-                else ()
-            )
-        except TargetError as error:
-            raise SchedulingError("sections", str(error)) from None
-        return NewPrompt(
-            kind=the_kind,
-            event_id=event_id,
-            due_at=due,
-            recurrence=expr,
-            timezone=tz.key,
-            targets=tuple(t.strip() for t in targets if t.strip()),
-            section_ids=section_ids,
-            text=text,
-        )
 
     def _changed(self) -> None:
         if self._on_changed is not None:

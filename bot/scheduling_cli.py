@@ -19,6 +19,7 @@ from rich.console import Console
 from rich.table import Table
 from sqlalchemy.exc import SQLAlchemyError
 
+from bot.agenda import agenda_as_json, prompt_state
 from bot.config import Settings
 from bot.errors import EngageError
 from bot.events import DEFAULT_FOLLOW_UP, DEFAULT_REMINDERS, EventChanges, parse_offset
@@ -306,63 +307,8 @@ def list_events(
     out.print(table)
 
 
-def prompt_state(prompt: Prompt) -> str:
-    """A prompt's state for people: when it was sent or missed, and why it failed."""
-    parts = [prompt.state.value]
-    if prompt.sent_at is not None:
-        parts.append(f"last sent {local_iso(prompt.sent_at, prompt.timezone)}")
-    if prompt.missed_at is not None:
-        parts.append(f"missed (noticed {local_iso(prompt.missed_at, prompt.timezone)})")
-    if prompt.last_error:
-        parts.append(f"error: {prompt.last_error}")
-    return "; ".join(parts)
-
-
 def _when(prompt: Prompt) -> str:
     due = local_iso(prompt.due_at, prompt.timezone)
     if prompt.recurrence and prompt.state is PromptState.SCHEDULED:
         return f"next {due} (every '{prompt.recurrence}' {prompt.timezone})"
     return due
-
-
-def prompt_as_json(prompt: Prompt) -> dict[str, object]:
-    """A prompt for machines."""
-    return {
-        "id": prompt.id,
-        "event": prompt.event_id,
-        "kind": prompt.kind.value,
-        "state": prompt.state.value,
-        "due": local_iso(prompt.due_at, prompt.timezone),
-        "due_utc": prompt.due_at.isoformat(),
-        "timezone": prompt.timezone,
-        "recurrence": prompt.recurrence,
-        "targets": list(prompt.targets),
-        "sections": list(prompt.section_ids),
-        "text": prompt.text,
-        "sent_at": prompt.sent_at.isoformat() if prompt.sent_at else None,
-        "missed_at": prompt.missed_at.isoformat() if prompt.missed_at else None,
-        "last_error": prompt.last_error,
-    }
-
-
-def agenda_as_json(agenda: Agenda) -> dict[str, object]:
-    """The machine-readable form of `engage events list --json`."""
-    return {
-        "events": [
-            {
-                "id": item.event.id,
-                "title": item.event.title,
-                "description": item.event.description,
-                "start": local_iso(item.event.starts_at, item.event.timezone),
-                "end": local_iso(item.event.ends_at, item.event.timezone),
-                "timezone": item.event.timezone,
-                "link": item.event.link,
-                "targets": list(item.event.targets),
-                "sections": list(item.event.section_ids),
-                "cancelled": item.event.cancelled,
-                "prompts": [prompt_as_json(p) for p in item.prompts],
-            }
-            for item in agenda.events
-        ],
-        "prompts": [prompt_as_json(p) for p in agenda.prompts],
-    }

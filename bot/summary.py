@@ -60,7 +60,7 @@ class SummaryFacts:
 
 
 def section_label(section: SectionInfo, *, with_paper: bool = False) -> str:
-    """"3. Title" (prefixed with the paper id when several papers are covered)."""
+    """ "3. Title" (prefixed with the paper id when several papers are covered)."""
     label = f"{section.ordinal}. {section.title}"
     return f"{section.paper_id}: {label}" if with_paper else label
 

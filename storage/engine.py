@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
+import weakref
 from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.engine import URL, Connection, make_url
-from sqlalchemy.exc import ArgumentError
+from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.util import await_
 
 SUPPORTED_SCHEMES = (
     "sqlite+aiosqlite:///path/to/engage.db (or sqlite:///…)",
@@ -17,6 +20,13 @@ SQLITE_BUSY_TIMEOUT_MS = 10_000
 # Execution option a connection can set to open its SQLite transaction DEFERRED (read-only use).
 SQLITE_BEGIN_OPTION = "engage_sqlite_begin"
 _BEGIN = {"IMMEDIATE": "BEGIN IMMEDIATE", "DEFERRED": "BEGIN DEFERRED"}
+# PostgreSQL: room for a burst of concurrent requests without queueing on the pool.
+PG_POOL_SIZE = 10
+PG_MAX_OVERFLOW = 20
+
+
+class WriterQueueTimeout(SQLAlchemyError):
+    """A SQLite write transaction waited too long for this process's other writers."""
 
 
 def normalise_url(url: str) -> URL:
@@ -37,23 +47,47 @@ def _supported() -> str:
     return "; ".join(SUPPORTED_SCHEMES)
 
 
-def create_engine(url: str, *, connect_timeout: float = 10.0) -> AsyncEngine:
-    """An engine for `url`, with engage's connection settings for the backend."""
+def create_engine(
+    url: str, *, connect_timeout: float = 10.0, write_wait: float = SQLITE_BUSY_TIMEOUT_MS / 1000
+) -> AsyncEngine:
+    """An engine for `url`, with engage's connection settings for the backend. On SQLite a
+    write transaction waits at most `write_wait` seconds for the process's other writers."""
     parsed = normalise_url(url)
     if parsed.get_backend_name() == "sqlite":
         engine = create_async_engine(parsed)
-        _configure_sqlite(engine)
+        _configure_sqlite(engine, gate=_WriteGate(write_wait))
         return engine
     return create_async_engine(
-        parsed, pool_pre_ping=True, connect_args={"timeout": connect_timeout}
+        parsed,
+        pool_pre_ping=True,
+        pool_size=PG_POOL_SIZE,
+        max_overflow=PG_MAX_OVERFLOW,
+        connect_args={"timeout": connect_timeout},
     )
 
 
-def _configure_sqlite(engine: AsyncEngine) -> None:
+def create_read_engine(url: str) -> AsyncEngine | None:
+    """For a SQLite file, a second engine whose connections can only read (`query_only`) and
+    open their transactions DEFERRED, so readers never wait for writers; None otherwise (an
+    in-memory database is private to one connection, PostgreSQL readers never wait)."""
+    parsed = normalise_url(url)
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+        return None
+    engine = create_async_engine(parsed)
+    _configure_sqlite(engine, gate=None)
+    return engine
+
+
+def _configure_sqlite(engine: AsyncEngine, *, gate: _WriteGate | None) -> None:
     # The sqlite3 module's own transaction handling opens transactions late (only before DML)
     # and DEFERRED, so a read-then-write transaction can fail with SQLITE_BUSY even with a busy
-    # timeout. We take over: BEGIN IMMEDIATE takes the write lock up front, so writers queue
-    # on busy_timeout and each transaction is serialisable (this is what makes claiming atomic).
+    # timeout. We take over: BEGIN IMMEDIATE takes the write lock up front, so each transaction
+    # is serialisable (this is what makes claiming atomic). Writers of this process queue
+    # first on the gate, in order, in asyncio; the busy timeout then only covers other
+    # processes (SQLite's busy handler sleeps in steps of up to 100 ms, which under load made
+    # writers wait seconds and, past the timeout, fail).
+    read_only = gate is None
+
     @event.listens_for(engine.sync_engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         dbapi_connection.isolation_level = None
@@ -63,10 +97,81 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
             cursor.execute("PRAGMA synchronous=NORMAL")
+            if read_only:
+                cursor.execute("PRAGMA query_only=ON")
         finally:
             cursor.close()
 
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(connection: Connection) -> None:
-        mode = connection.get_execution_options().get(SQLITE_BEGIN_OPTION, "IMMEDIATE")
-        connection.exec_driver_sql(_BEGIN[mode])
+        default = "DEFERRED" if read_only else "IMMEDIATE"
+        mode = connection.get_execution_options().get(SQLITE_BEGIN_OPTION, default)
+        if mode == "DEFERRED" or gate is None:
+            connection.exec_driver_sql(_BEGIN[mode])
+            return
+        gate.enter(connection.info)
+        try:
+            connection.exec_driver_sql(_BEGIN[mode])
+        except BaseException:
+            gate.leave(connection.info)
+            raise
+
+    if gate is not None:
+        # The turn ends once the connection is back in the pool, i.e. after COMMIT or ROLLBACK
+        # has completed (the "commit" event fires before COMMIT runs).
+        @event.listens_for(engine.sync_engine, "checkin")
+        def _on_checkin(_dbapi_connection: Any, record: Any) -> None:
+            gate.leave(record.info)
+
+
+class _WriteGate:
+    """One SQLite write transaction at a time per engine, the others waiting in FIFO order.
+
+    Taken lazily when a connection begins its transaction (a `Store.transaction()` that has
+    not touched the database yet holds nothing) and given back when the connection returns to
+    the pool. Runs inside SQLAlchemy's greenlet, hence `await_`.
+    """
+
+    _KEY = "engage_write_turn"
+
+    def __init__(self, timeout: float) -> None:
+        self._timeout = timeout
+        self._locks: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] = (
+            weakref.WeakKeyDictionary()
+        )
+
+    def enter(self, info: dict[Any, Any]) -> None:
+        if self._KEY in info:
+            return  # this connection holds the turn already (a second transaction on it)
+        loop = asyncio.get_running_loop()
+        lock = self._locks.get(loop)
+        if lock is None:
+            lock = self._locks[loop] = asyncio.Lock()
+        try:
+            await_(_acquire(lock, self._timeout))
+        except TimeoutError:
+            raise WriterQueueTimeout(
+                f"waited {self._timeout:.0f}s for this process's other database writers: a "
+                "write transaction is being held open too long (or one was opened inside "
+                "another). Look for a slow step inside `store.transaction()`."
+            ) from None
+        info[self._KEY] = (lock, loop)
+
+    def leave(self, info: dict[Any, Any]) -> None:
+        held = info.pop(self._KEY, None)
+        if held is None:
+            return
+        lock, loop = held
+        try:
+            running = asyncio.get_running_loop()
+        except RuntimeError:
+            running = None
+        if running is loop:
+            lock.release()
+        else:  # a connection garbage-collected outside its loop
+            loop.call_soon_threadsafe(lock.release)
+
+
+async def _acquire(lock: asyncio.Lock, timeout: float) -> None:
+    async with asyncio.timeout(timeout):
+        await lock.acquire()

@@ -11,7 +11,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from storage.engine import SQLITE_BEGIN_OPTION, create_engine
+from storage.engine import SQLITE_BEGIN_OPTION, create_engine, create_read_engine
 from storage.session import SqlStoreSession
 
 log = logging.getLogger(__name__)
@@ -20,18 +20,41 @@ log = logging.getLogger(__name__)
 class SqlStore:
     """A database reached through an async engine; hands out one session per transaction.
 
+    On SQLite, write transactions of this process take turns in asyncio (see
+    `storage.engine`), and `reading()` transactions use connections of their own that can only
+    read, so they neither wait for writers nor hold them up.
+
     `SqlStore.open(url)` does not create tables: run `storage.migrate.upgrade(url)` first.
     """
 
-    def __init__(self, engine: AsyncEngine, *, ping_timeout: float = 2.0) -> None:
+    def __init__(
+        self,
+        engine: AsyncEngine,
+        *,
+        read_engine: AsyncEngine | None = None,
+        ping_timeout: float = 2.0,
+    ) -> None:
         self._engine = engine
+        self._read_engine = read_engine
         self._ping_timeout = ping_timeout
         self._sessions = async_sessionmaker(engine, class_=AsyncSession, expire_on_commit=False)
+        if read_engine is not None:
+            reader = read_engine
+        elif engine.dialect.name == "postgresql":
+            reader = engine.execution_options(postgresql_readonly=True)
+        else:
+            # An in-memory SQLite database lives in one connection: reads take their turn too.
+            reader = engine
+        self._read_sessions = async_sessionmaker(
+            reader, class_=AsyncSession, expire_on_commit=False
+        )
 
     @classmethod
     def open(cls, url: str, *, ping_timeout: float = 2.0) -> SqlStore:
         """A store for `url` (sqlite / postgresql); raises ValueError for other schemes."""
-        return cls(create_engine(url), ping_timeout=ping_timeout)
+        return cls(
+            create_engine(url), read_engine=create_read_engine(url), ping_timeout=ping_timeout
+        )
 
     @property
     def dialect(self) -> str:
@@ -42,6 +65,13 @@ class SqlStore:
     async def transaction(self) -> AsyncIterator[SqlStoreSession]:
         """A transaction; commits when the block ends, rolls back if it raises."""
         async with self._sessions() as db, db.begin():
+            yield SqlStoreSession(db, dialect=self.dialect)
+
+    @asynccontextmanager
+    async def reading(self) -> AsyncIterator[SqlStoreSession]:
+        """A transaction that only reads, from one consistent snapshot; writing in it fails
+        (SQLite `query_only`, PostgreSQL `READ ONLY`)."""
+        async with self._read_sessions() as db, db.begin():
             yield SqlStoreSession(db, dialect=self.dialect)
 
     async def ping(self) -> bool:
@@ -59,3 +89,5 @@ class SqlStore:
     async def close(self) -> None:
         """Close every pooled connection."""
         await self._engine.dispose()
+        if self._read_engine is not None:
+            await self._read_engine.dispose()

@@ -42,7 +42,9 @@ async def test_post_defaults_to_the_channel_it_was_typed_in(
     engagement: Engagement, store: SqlStore
 ) -> None:
     await _general(engagement)
-    reply = await run_command(engagement, _command("post 1 2"), organisers={"U-org"}, here="general")
+    reply = await run_command(
+        engagement, _command("post 1 2"), organisers={"U-org"}, here="general"
+    )
     assert reply.ok
     assert reply.text.startswith("Queued 2 post(s) to general")
     async with store.transaction() as tx:
@@ -70,3 +72,16 @@ async def test_an_unknown_verb_gets_help(engagement: Engagement) -> None:
     reply = await run_command(engagement, _command("dance"), organisers={"U-org"}, here="x")
     assert not reply.ok
     assert "I don't know 'dance'" in reply.text
+
+
+async def test_export_needs_an_organiser(engagement: Engagement) -> None:
+    reply = await run_command(
+        engagement, _command("export", MEMBER), organisers={"U-org"}, here="x"
+    )
+    assert (reply.ok, reply.text) == (False, REFUSAL)
+
+
+async def test_commands_that_need_the_server_say_so_without_it(engagement: Engagement) -> None:
+    reply = await run_command(engagement, _command("export"), organisers={"U-org"}, here="x")
+    assert not reply.ok
+    assert "not available here" in reply.text

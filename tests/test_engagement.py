@@ -1,7 +1,11 @@
 from __future__ import annotations
 
+import asyncio
+from collections.abc import AsyncIterator, Sequence
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from dataclasses import replace
 from datetime import UTC, datetime
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 import pytest
 
@@ -13,6 +17,7 @@ from bot.domain import (
     FeedbackRequested,
     FeedbackSubmitted,
     InboundEvent,
+    MemberEvent,
     Outcome,
     Paper,
     Platform,
@@ -26,6 +31,7 @@ from bot.domain import (
 from bot.engagement import Engagement
 from bot.errors import TargetError
 from bot.outbox import OutboxPolicy, OutboxSender
+from bot.ports import NewReply, StoreSession
 from storage.store import SqlStore
 from tests.fakes.platform import FakePlatform
 
@@ -210,3 +216,178 @@ async def test_sector_tags_choose_channels(engagement: Engagement, store: SqlSto
         await tx.set_channel_tags(channel_id=analysts.id, tags=frozenset({"la"}))
     result = await engagement.publish(sections=["1"], target="sector:la")
     assert [c.name for c in result.channels] == ["la-analysts"]
+
+
+# Group commit: events that arrive together -------------------------------------------------
+
+
+class _Watched:
+    """The real store, counting write transactions; `fail_replies_with` makes storing any
+    reply whose text contains it fail (one bad event in a batch)."""
+
+    def __init__(self, inner: SqlStore, *, fail_replies_with: str | None = None) -> None:
+        self.inner = inner
+        self.writes = 0
+        self.fail_replies_with = fail_replies_with
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[StoreSession]:
+        self.writes += 1
+        async with self.inner.transaction() as tx:
+            yield cast(StoreSession, _FailingReplies(tx, self.fail_replies_with))
+
+    def reading(self) -> AbstractAsyncContextManager[StoreSession]:
+        return self.inner.reading()
+
+    async def ping(self) -> bool:
+        return await self.inner.ping()
+
+    async def close(self) -> None:
+        await self.inner.close()
+
+
+class _FailingReplies:
+    def __init__(self, tx: StoreSession, marker: str | None) -> None:
+        self._tx = tx
+        self._marker = marker
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._tx, name)
+
+    async def add_replies(self, *, replies: Sequence[NewReply], now: datetime) -> Any:
+        if self._marker and any(self._marker in r.text for r in replies):
+            raise RuntimeError("this reply cannot be stored")
+        return await self._tx.add_replies(replies=replies, now=now)
+
+
+def _person(n: int) -> Actor:
+    return Actor(user_id=f"U{n}", display_name=f"Member {n}")
+
+
+@pytest.fixture
+async def watched(
+    store: SqlStore, clock: ManualClock, example_paper: Paper, posted: Post
+) -> tuple[Engagement, _Watched]:
+    """An engagement service on a watched store, its post lookup already warm (so events
+    reach the write queue without awaiting, in the order they are recorded)."""
+    watched = _Watched(store)
+    service = Engagement(store=watched, clock=clock)
+    await service.load_paper(example_paper)
+    warm = _event(ReactionAdded, posted, event_id="warm", emoji="eyes")
+    assert await service.record(warm) is Outcome.STORED
+    watched.writes = 0
+    return service, watched
+
+
+async def test_events_arriving_together_are_stored_in_one_transaction(
+    watched: tuple[Engagement, _Watched], store: SqlStore, posted: Post
+) -> None:
+    service, counted = watched
+    events = [
+        replace(_event(ReactionAdded, posted, event_id=f"r{n}", emoji="tada"), actor=_person(n))
+        for n in range(20)
+    ] + [
+        replace(
+            _event(ReplyPosted, posted, event_id=f"p{n}", reply_id=f"reply{n}", text=f"#{n}"),
+            actor=_person(n),
+        )
+        for n in range(20)
+    ]
+    outcomes = await asyncio.gather(*(service.record(e) for e in events))
+
+    assert outcomes == [Outcome.STORED] * 40
+    assert counted.writes == 1
+    async with store.reading() as tx:
+        assert (await tx.active_reactions(post_id=posted.id))["tada"] == 20
+        replies = await tx.list_replies(post_id=posted.id)
+    assert sorted(r.text for r in replies) == sorted(f"#{n}" for n in range(20))
+    assert {r.participant.display_name for r in replies} == {f"Member {n}" for n in range(20)}
+
+
+async def test_a_delivery_repeated_within_one_batch_is_stored_once(
+    watched: tuple[Engagement, _Watched], store: SqlStore, posted: Post
+) -> None:
+    service, _ = watched
+    reply = _event(ReplyPosted, posted, event_id="e1", reply_id="r1", text="Once")
+    same_reply_new_id = replace(reply, event_id="e2")
+    outcomes = await asyncio.gather(
+        service.record(reply), service.record(reply), service.record(same_reply_new_id)
+    )
+    assert list(outcomes) == [Outcome.STORED, Outcome.DUPLICATE, Outcome.DUPLICATE]
+    async with store.reading() as tx:
+        assert [r.text for r in await tx.list_replies(post_id=posted.id)] == ["Once"]
+
+
+async def test_within_one_batch_events_keep_their_order(
+    watched: tuple[Engagement, _Watched], store: SqlStore, posted: Post
+) -> None:
+    service, counted = watched
+    await asyncio.gather(
+        service.record(_event(ReactionAdded, posted, event_id="a1", emoji="tada")),
+        service.record(_event(ReactionRemoved, posted, event_id="a2", emoji="tada")),
+        service.record(_event(ReactionAdded, posted, event_id="a3", emoji="bulb")),
+        service.record(_event(ReplyPosted, posted, event_id="a4", reply_id="r1", text="Draft")),
+        service.record(_event(ReplyEdited, posted, event_id="a5", reply_id="r1", text="Final")),
+        service.record(_event(ReactionRemoved, posted, event_id="a6", emoji="bulb")),
+        service.record(_event(ReactionAdded, posted, event_id="a7", emoji="bulb")),
+    )
+    assert counted.writes == 1
+    async with store.reading() as tx:
+        reactions = await tx.active_reactions(post_id=posted.id)
+        (reply,) = await tx.list_replies(post_id=posted.id)
+    assert reactions == {"bulb": 1, "eyes": 1}  # eyes: the warm-up reaction
+    assert reply.text == "Final"
+
+
+async def test_one_event_that_cannot_be_stored_fails_alone(
+    store: SqlStore, clock: ManualClock, example_paper: Paper, posted: Post
+) -> None:
+    service = Engagement(store=_Watched(store, fail_replies_with="BOOM"), clock=clock)
+    await service.load_paper(example_paper)
+    events: list[MemberEvent] = [
+        _event(ReactionAdded, posted, event_id="ok1", emoji="tada"),
+        _event(ReplyPosted, posted, event_id="bad", reply_id="r-bad", text="BOOM"),
+        _event(ReplyPosted, posted, event_id="ok2", reply_id="r-ok", text="Fine"),
+    ]
+    outcomes = await asyncio.gather(*(service.record(e) for e in events), return_exceptions=True)
+
+    assert outcomes[0] is Outcome.STORED
+    assert isinstance(outcomes[1], RuntimeError)
+    assert outcomes[2] is Outcome.STORED
+    async with store.reading() as tx:
+        assert await tx.active_reactions(post_id=posted.id) == {"tada": 1}
+        assert [r.text for r in await tx.list_replies(post_id=posted.id)] == ["Fine"]
+    # Nothing of the failed event was kept: once the cause is gone, the platform's retry of
+    # it is stored rather than taken for a duplicate.
+    healthy = Engagement(store=store, clock=clock)
+    assert await healthy.record(events[1]) is Outcome.STORED
+
+
+async def test_events_about_messages_that_are_not_ours_take_no_write_transaction(
+    watched: tuple[Engagement, _Watched], posted: Post
+) -> None:
+    service, counted = watched
+    stranger = _event(ReactionAdded, posted, event_id="x1", emoji="tada", message_id="theirs")
+    assert await service.record(stranger) is Outcome.IGNORED
+    assert counted.writes == 0
+
+
+async def test_closing_waits_for_events_being_stored(
+    watched: tuple[Engagement, _Watched], store: SqlStore, posted: Post
+) -> None:
+    service, _ = watched
+    pending = [
+        asyncio.ensure_future(
+            service.record(
+                replace(
+                    _event(ReactionAdded, posted, event_id=f"c{n}", emoji="wave"), actor=_person(n)
+                )
+            )
+        )
+        for n in range(5)
+    ]
+    await asyncio.sleep(0)  # the events are queued
+    await service.aclose()
+    async with store.reading() as tx:  # stored by the time aclose() returns
+        assert (await tx.active_reactions(post_id=posted.id))["wave"] == 5
+    assert await asyncio.gather(*pending) == [Outcome.STORED] * 5

@@ -1,7 +1,14 @@
 from __future__ import annotations
 
 import itertools
+import logging
+from collections.abc import AsyncIterator
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from datetime import timedelta
+from typing import Any, cast
+
+import pytest
+from sqlalchemy.exc import OperationalError
 
 from bot.clock import ManualClock
 from bot.domain import Paper, Platform, PostState
@@ -9,6 +16,7 @@ from bot.engagement import Engagement
 from bot.errors import PermanentDeliveryError, RateLimited, TransientDeliveryError
 from bot.metrics import Metrics
 from bot.outbox import OutboxPolicy, OutboxSender
+from bot.ports import StoreSession
 from storage.store import SqlStore
 from tests.fakes.platform import FakePlatform
 
@@ -208,3 +216,87 @@ async def test_deliveries_are_counted_in_the_metrics(
     text = metrics.render().decode()
     assert 'engage_outbox_deliveries_total{platform="web",result="sent"} 1.0' in text
     assert 'engage_outbox_deliveries_total{platform="web",result="failed"} 1.0' in text
+
+
+class _MarkingFails:
+    """The real store, except that recording a delivery fails `failures` times (a lock
+    timeout or a dropped connection after the platform accepted the message)."""
+
+    def __init__(self, inner: SqlStore, *, failures: int) -> None:
+        self.inner = inner
+        self.failures = failures
+        self.attempts = 0
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[StoreSession]:
+        async with self.inner.transaction() as tx:
+            yield cast(StoreSession, _Session(tx, self))
+
+    def reading(self) -> AbstractAsyncContextManager[StoreSession]:
+        return self.inner.reading()
+
+    async def ping(self) -> bool:
+        return await self.inner.ping()
+
+    async def close(self) -> None:
+        await self.inner.close()
+
+
+class _Session:
+    def __init__(self, tx: StoreSession, owner: _MarkingFails) -> None:
+        self._tx = tx
+        self._owner = owner
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._tx, name)
+
+    async def mark_posts_sent(self, **kwargs: Any) -> None:
+        self._owner.attempts += 1
+        if self._owner.failures:
+            self._owner.failures -= 1
+            raise OperationalError("UPDATE posts", {}, Exception("database is locked"))
+        await self._tx.mark_posts_sent(**kwargs)
+
+
+async def test_a_delivery_is_recorded_even_if_recording_it_fails_at_first(
+    engagement: Engagement, store: SqlStore, clock: ManualClock
+) -> None:
+    await _channels(engagement, "general")
+    await engagement.publish(sections=["1"], target="#general")
+    flaky = _MarkingFails(store, failures=2)
+    fake = FakePlatform(clock=clock)
+    sender = OutboxSender(platform=fake, store=flaky, clock=clock, policy=OutboxPolicy())
+    await sender.drain()
+    clock.advance(OutboxPolicy().lease_seconds + 1)  # a claim now would take an unsent row
+    await sender.drain()
+
+    assert flaky.attempts == 3
+    assert len(fake.sent) == 1
+    async with store.reading() as tx:
+        (post,) = await tx.list_posts()
+    assert post.state is PostState.SENT
+    assert post.root_message_id == fake.sent[0].message_id
+
+
+async def test_recording_that_fails_until_the_lease_ends_is_reported_loudly(
+    engagement: Engagement,
+    store: SqlStore,
+    clock: ManualClock,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    await _channels(engagement, "general")
+    await engagement.publish(sections=["1"], target="#general")
+    broken = _MarkingFails(store, failures=1_000)
+    fake = FakePlatform(clock=clock)
+    policy = OutboxPolicy(lease_seconds=60)
+    metrics = Metrics()
+    sender = OutboxSender(platform=fake, store=broken, clock=clock, policy=policy, metrics=metrics)
+    started = clock.now()
+    with caplog.at_level(logging.CRITICAL, logger="bot.outbox"):
+        await sender.drain()
+
+    assert len(fake.sent) == 1
+    assert 1 < broken.attempts < 1_000  # retried with backoff, and gave up
+    assert clock.now() - started <= timedelta(seconds=60)
+    assert any("may be sent again" in r.getMessage() for r in caplog.records)
+    assert 'result="unrecorded"} 1.0' in metrics.render().decode()

@@ -13,6 +13,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from adapters.slack.events import register_events
 from adapters.slack.feedback import Background, register_feedback
 from adapters.slack.manifest import BOT_SCOPES, INSTALL_PATH, REDIRECT_PATH
+from adapters.slack.schedule import register_schedule
 from adapters.slack.slash import register_slash
 from bot.config import Settings
 from bot.services import Services
@@ -58,7 +59,13 @@ def build_bolt(
     )
     register_events(bolt, services, installations=installations)
     register_feedback(bolt, services, background=background)
-    register_slash(bolt, services)
+    register_slash(bolt, services, background=background)
+    register_schedule(
+        bolt,
+        services,
+        background=background,
+        organisers=frozenset(settings.slack_organisers),
+    )
     return bolt
 
 

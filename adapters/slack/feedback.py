@@ -58,7 +58,6 @@ class Background:
 def register_feedback(bolt: AsyncApp, services: Services, *, background: Background) -> None:
     """Add the button and modal listeners to a Bolt app."""
     engagement = services.engagement
-    notice = services.settings.consent_text
 
     async def open_form(ack: Ack, body: dict[str, Any], client: AsyncWebClient) -> None:
         container = body.get("container") or {}
@@ -83,7 +82,7 @@ def register_feedback(bolt: AsyncApp, services: Services, *, background: Backgro
             message_id=event.message_id,
             post_id=form.post_id,
         )
-        view = feedback_modal(form, context=context, notice=notice)
+        view = feedback_modal(form, context=context)
         await client.views_open(trigger_id=body["trigger_id"], view=view)
         await ack()
 

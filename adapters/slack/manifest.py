@@ -18,6 +18,8 @@ BOT_SCOPES = (
     "channels:read",
     "groups:read",
     "users:read",
+    "im:write",  # conversations.open: exports and confirmations go to the organiser's DM
+    "files:write",  # /engage export uploads the files
 )
 BOT_EVENTS = (
     "reaction_added",
@@ -31,7 +33,10 @@ BOT_EVENTS = (
     "app_uninstalled",
     "tokens_revoked",
 )
-USAGE = "help | status | post <section|all> [#channel|sector:<tag>]"
+USAGE = (
+    "help | status | post <section|all> [#channel|sector:<tag>] | schedule "
+    "| export [csv|xlsx|jsonl]"
+)
 
 
 def manifest(public_url: str, *, socket_mode: bool = False, name: str = "engage") -> dict[str, Any]:

@@ -14,12 +14,12 @@ from typing import Any
 
 from slack_sdk.models.blocks import (
     Block,
-    ContextBlock,
     EmailInputElement,
     InputBlock,
     MarkdownTextObject,
     Option,
     PlainTextInputElement,
+    PlainTextObject,
     SectionBlock,
     StaticSelectElement,
 )
@@ -29,6 +29,7 @@ from adapters.slack.mrkdwn import escape
 from bot.domain import FeedbackForm, FieldKind, FormField, FormSpec
 
 CALLBACK_ID = "engage_feedback"
+NOTICE_BLOCK = "engage_notice"
 ACTION_ID = "value"
 MAX_MODAL_BLOCKS = 100
 MAX_OPTIONS = 100
@@ -67,13 +68,15 @@ class ModalContext:
             return None
 
 
-def feedback_modal(form: FeedbackForm, *, context: ModalContext, notice: str) -> View:
-    """The modal for a section's form; `notice` (how responses are used) is shown above it."""
+def feedback_modal(form: FeedbackForm, *, context: ModalContext) -> View:
+    """The modal for a section's form; the consent notice, when the core gives one (a member's
+    first feedback), is shown above the fields."""
     heading = _clip(f"Feedback on *{escape(form.section_title)}*", 3000)
-    intro: list[Block] = [
-        SectionBlock(text=MarkdownTextObject(text=heading)),
-        ContextBlock(elements=[MarkdownTextObject(text=_clip(escape(notice), 3000))]),
-    ]
+    intro: list[Block] = [SectionBlock(text=MarkdownTextObject(text=heading))]
+    if form.notice is not None and form.notice.strip():
+        intro.append(
+            SectionBlock(block_id=NOTICE_BLOCK, text=PlainTextObject(text=_clip(form.notice, 3000)))
+        )
     room = MAX_MODAL_BLOCKS - len(intro)
     inputs = [_input(i, f) for i, f in enumerate(form.form.fields[:room])]
     view = View(

@@ -29,18 +29,18 @@ def feedback_card(
     form: FeedbackForm,
     *,
     route: Mapping[str, Any],
-    intro: str,
     values: Mapping[str, str] | None = None,
     errors: Mapping[str, str] | None = None,
 ) -> Card:
-    """The section's form: one input per field, its error (if any) in attention colour under
-    it, and the member's earlier input filled back in."""
+    """The section's form: the consent notice first (when the core gives one: before a
+    member's first feedback), one input per field, its error (if any) in attention colour
+    under it, and the member's earlier input filled back in."""
     values = values or {}
     errors = errors or {}
-    body: list[Element] = [
-        text_block(f"Feedback on: {form.section_title}", size="Medium", weight="Bolder"),
-        text_block(intro, size="Small", isSubtle=True),
-    ]
+    body: list[Element] = []
+    if form.notice is not None:
+        body.append(text_block(form.notice, isSubtle=True))
+    body.append(text_block(f"Feedback on: {form.section_title}", size="Medium", weight="Bolder"))
     if errors:
         body.append(text_block("Please check the fields marked below.", color="Attention"))
     for field in form.form.fields:

@@ -7,20 +7,20 @@ Messages in one of our threads are replies (the bot's @mention removed); other m
 from __future__ import annotations
 
 import logging
-from collections.abc import Collection
 from http import HTTPStatus
 
-from botbuilder.core import InvokeResponse, MessageFactory, TurnContext
+from botbuilder.core import InvokeResponse, TurnContext
 from botbuilder.core.serializer_helper import serializer_helper
 from botbuilder.core.teams import TeamsActivityHandler
 from botbuilder.schema import MessageReaction
 
 from adapters.teams import inbound
+from adapters.teams.chat_commands import ChatCommands
 from adapters.teams.installation import Installer
 from adapters.teams.platform import TeamsPlatform
+from adapters.teams.schedule_dialog import ScheduleDialog, is_schedule
 from adapters.teams.tasks import Dialogs
-from bot.commands import run_command
-from bot.domain import OrganiserCommand, Outcome, Platform
+from bot.domain import Outcome
 from bot.engagement import Engagement
 from bot.ports import Clock
 
@@ -38,7 +38,8 @@ class EngageTeamsBot(TeamsActivityHandler):  # type: ignore[misc]
         platform: TeamsPlatform,
         installer: Installer,
         dialogs: Dialogs,
-        organisers: Collection[str],
+        schedule: ScheduleDialog,
+        commands: ChatCommands,
     ) -> None:
         super().__init__()
         self._engagement = engagement
@@ -46,7 +47,8 @@ class EngageTeamsBot(TeamsActivityHandler):  # type: ignore[misc]
         self._platform = platform
         self._installer = installer
         self._dialogs = dialogs
-        self._organisers = organisers
+        self._schedule = schedule
+        self._commands = commands
 
     async def on_message_activity(self, turn_context: TurnContext) -> None:
         activity = turn_context.activity
@@ -126,7 +128,12 @@ class EngageTeamsBot(TeamsActivityHandler):  # type: ignore[misc]
             # Read the payload ourselves: the SDK's model binding fails with a 500 on odd input.
             value = activity.value
             data = value.get("data") if isinstance(value, dict) else None
-            if activity.name == "task/fetch":
+            if is_schedule(data):
+                if activity.name == "task/fetch":
+                    answer = await self._schedule.fetch(activity)
+                else:
+                    answer = await self._schedule.submit(activity, data)
+            elif activity.name == "task/fetch":
                 answer = await self._dialogs.fetch(activity, data)
             else:
                 answer = await self._dialogs.submit(activity, data)
@@ -134,14 +141,4 @@ class EngageTeamsBot(TeamsActivityHandler):  # type: ignore[misc]
         return await super().on_invoke_activity(turn_context)
 
     async def _command(self, turn_context: TurnContext, text: str, *, here: str) -> None:
-        activity = turn_context.activity
-        command = OrganiserCommand(
-            platform=Platform.TEAMS,
-            workspace_id=inbound.tenant_of(activity) or "",
-            channel_id=here,
-            actor=inbound.actor(activity),
-            text=text,
-        )
-        reply = await run_command(self._engagement, command, organisers=self._organisers, here=here)
-        # Teams markdown needs a blank line to break a line.
-        await turn_context.send_activity(MessageFactory.text(reply.text.replace("\n", "\n\n")))
+        await self._commands.run(turn_context, text, here=here)

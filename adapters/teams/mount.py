@@ -6,10 +6,12 @@ from aiohttp import web
 from botbuilder.integration.aiohttp import CloudAdapter
 
 from adapters.teams.auth import build_authentication
+from adapters.teams.chat_commands import ChatCommands
 from adapters.teams.endpoint import MessagesEndpoint
 from adapters.teams.handler import EngageTeamsBot
 from adapters.teams.installation import Installer
 from adapters.teams.platform import TeamsPlatform
+from adapters.teams.schedule_dialog import ScheduleDialog
 from adapters.teams.tasks import Dialogs
 from bot.services import Services
 
@@ -34,7 +36,10 @@ def mount(app: web.Application, services: Services) -> None:
             clock=services.clock,
             consent_text=settings.consent_text,
         ),
-        organisers=settings.teams_organisers,
+        schedule=ScheduleDialog(services=services, organisers=settings.teams_organisers),
+        commands=ChatCommands(
+            services=services, platform=platform, organisers=settings.teams_organisers
+        ),
     )
     endpoint = MessagesEndpoint(adapter=CloudAdapter(auth), bot=bot, metrics=services.metrics)
     app.router.add_post(MESSAGES_PATH, endpoint.handle)

@@ -140,10 +140,20 @@ class TeamsPlatform:
     async def send_private(self, *, channel: Channel, user_id: str, text: str) -> None:
         """A 1:1 message if the member has talked to the bot (or installed it personally) since
         this process started; otherwise skipped: Teams dialogs already confirm privately."""
+        if not await self.send_personal(user_id, text):
+            log.debug("no personal conversation with %s is known; private message skipped", user_id)
+
+    def knows_personal(self, user_id: str) -> bool:
+        """Whether a 1:1 conversation with the member is known (so a private reply can go)."""
+        reference = self._personal.get(user_id)
+        return reference is not None and reference.conversation is not None
+
+    async def send_personal(self, user_id: str, text: str) -> bool:
+        """Send `text` (markdown) in the member's 1:1 chat with the bot. False when no such chat
+        is known; a refused or failed send raises the matching DeliveryError."""
         reference = self._personal.get(user_id)
         if reference is None or reference.conversation is None:
-            log.debug("no personal conversation with %s is known; private message skipped", user_id)
-            return
+            return False
         client = await self._client(reference.service_url)
         conversation_id = reference.conversation.id
         await self._call(
@@ -153,6 +163,7 @@ class TeamsPlatform:
             ),
             what=f"private message to {user_id}",
         )
+        return True
 
     async def _start_thread(
         self,

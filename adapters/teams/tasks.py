@@ -14,15 +14,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from botbuilder.schema import Activity, Attachment
-from botbuilder.schema.teams import (
-    TaskModuleContinueResponse,
-    TaskModuleMessageResponse,
-    TaskModuleResponse,
-    TaskModuleTaskInfo,
-)
+from botbuilder.schema import Activity
+from botbuilder.schema.teams import TaskModuleResponse
 
-from adapters.teams.cards import CARD_CONTENT_TYPE, Card
 from adapters.teams.dialogs import (
     MAX_REPLY_CHARS,
     REPLY_INPUT,
@@ -33,7 +27,16 @@ from adapters.teams.dialogs import (
     submitted_values,
 )
 from adapters.teams.inbound import actor, occurred_at, tenant_of, where
-from bot.domain import FeedbackRejected, FeedbackSubmitted, Outcome, Platform, ReplyPosted
+from adapters.teams.task_responses import close, show
+from bot.domain import (
+    FeedbackForm,
+    FeedbackRejected,
+    FeedbackRequested,
+    FeedbackSubmitted,
+    Outcome,
+    Platform,
+    ReplyPosted,
+)
 from bot.engagement import Engagement
 from bot.ports import Clock
 
@@ -94,23 +97,44 @@ class Dialogs:
         place = where(activity)
         message = activity.reply_to_id or (place.root_id if place else None)
         if route is None or place is None or not message:
-            return _show(error_card(STALE_BUTTON), title="engage")
-        form = await self._engagement.feedback_form_for_post(route.post_id)
-        if form is None:
-            return _show(error_card(UNKNOWN_POST), title="engage")
-        back = routing(
-            action=route.action, post_id=route.post_id, channel=place.channel_id, message=message
+            return show(error_card(STALE_BUTTON), title="engage")
+        opened = _Opened(
+            post_id=route.post_id, channel=place.channel_id, message=message, tenant=place.tenant_id
         )
         if route.action == "reply":
+            form = await self._engagement.feedback_form_for_post(route.post_id)
+        else:
+            form = await self._member_form(activity, opened)
+        if form is None:
+            return show(error_card(UNKNOWN_POST), title="engage")
+        back = opened.routing(route.action)
+        if route.action == "reply":
             content = reply_card(section_title=form.section_title, route=back, intro=self._consent)
-            return _show(content, title="Reply", height="medium")
-        return _show(feedback_card(form, route=back, intro=self._consent), title="Feedback")
+            return show(content, title="Reply", height="medium")
+        return show(feedback_card(form, route=back), title="Feedback")
+
+    async def _member_form(self, activity: Activity, opened: _Opened) -> FeedbackForm | None:
+        """The form as this member should see it (with the consent notice before their first
+        feedback), for the post under the message the dialog was opened from."""
+        form = await self._engagement.feedback_form(
+            FeedbackRequested(
+                platform=Platform.TEAMS,
+                workspace_id=opened.tenant,
+                event_id=activity.id or f"dialog-{uuid.uuid4()}",
+                channel_id=opened.channel,
+                message_id=opened.message,
+                actor=actor(activity),
+                occurred_at=occurred_at(activity, fallback=self._clock.now()),
+            )
+        )
+        # The button names the post too: a message of another post means a stale button.
+        return form if form is not None and form.post_id == opened.post_id else None
 
     async def submit(self, activity: Activity, data: object) -> TaskModuleResponse:
         route = parse_route(data)
         tenant = tenant_of(activity)
         if route is None or route.channel is None or route.message is None or tenant is None:
-            return _show(error_card(STALE_BUTTON), title="engage")
+            return show(error_card(STALE_BUTTON), title="engage")
         opened = _Opened(
             post_id=route.post_id, channel=route.channel, message=route.message, tenant=tenant
         )
@@ -134,26 +158,27 @@ class Dialogs:
                 values=submitted_values(data),
             )
         )
-        form = await self._engagement.feedback_form_for_post(opened.post_id)
-        if result is None or form is None:
-            return _show(error_card(UNKNOWN_POST), title="engage")
+        if result is None:
+            return show(error_card(UNKNOWN_POST), title="engage")
         if isinstance(result, FeedbackRejected):
+            form = await self._member_form(activity, opened)
+            if form is None:
+                return show(error_card(UNKNOWN_POST), title="engage")
             content = feedback_card(
                 form,
                 route=opened.routing("feedback"),
-                intro=self._consent,
                 values=result.values,
                 errors=result.errors,
             )
-            return _show(content, title="Feedback")
-        return _close(f"Thank you. Your feedback on “{result.section_title}” was recorded.")
+            return show(content, title="Feedback")
+        return close(f"Thank you. Your feedback on “{result.section_title}” was recorded.")
 
     async def _reply(
         self, activity: Activity, opened: _Opened, *, data: Mapping[str, Any]
     ) -> TaskModuleResponse:
         form = await self._engagement.feedback_form_for_post(opened.post_id)
         if form is None:
-            return _show(error_card(UNKNOWN_POST), title="engage")
+            return show(error_card(UNKNOWN_POST), title="engage")
         raw = data.get(REPLY_INPUT)
         text = raw.strip() if isinstance(raw, str) else ""
         error = None
@@ -168,7 +193,7 @@ class Dialogs:
                 intro=self._consent,
                 error=error,
             )
-            return _show(content, title="Reply", height="medium")
+            return show(content, title="Reply", height="medium")
         event_id = activity.id or f"dialog-{uuid.uuid4()}"
         outcome = await self._engagement.record(
             ReplyPosted(
@@ -184,8 +209,8 @@ class Dialogs:
             )
         )
         if outcome is Outcome.IGNORED:
-            return _show(error_card(UNKNOWN_POST), title="engage")
-        return _close(f"Thank you. Your reply on “{form.section_title}” was recorded.")
+            return show(error_card(UNKNOWN_POST), title="engage")
+        return close(f"Thank you. Your reply on “{form.section_title}” was recorded.")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -201,17 +226,3 @@ class _Opened:
         return routing(
             action=action, post_id=self.post_id, channel=self.channel, message=self.message
         )
-
-
-def _show(content: Card, *, title: str, height: str = "large") -> TaskModuleResponse:
-    info = TaskModuleTaskInfo(
-        title=title,
-        card=Attachment(content_type=CARD_CONTENT_TYPE, content=content),
-        width="medium",
-        height=height,
-    )
-    return TaskModuleResponse(task=TaskModuleContinueResponse(value=info))
-
-
-def _close(text: str) -> TaskModuleResponse:
-    return TaskModuleResponse(task=TaskModuleMessageResponse(value=text))

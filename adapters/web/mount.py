@@ -14,7 +14,10 @@ from adapters.web import (
     views_actions,
     views_admin,
     views_channel,
+    views_export,
     views_feedback,
+    views_privacy,
+    views_schedule,
 )
 from adapters.web.admin_auth import AdminAuth
 from adapters.web.blocks import slug
@@ -76,6 +79,13 @@ def build_web_app(services: Services) -> web.Application:
     routes.add_post("/admin/logout", views_admin.logout, name="admin_logout")
     routes.add_post("/admin/channels", views_admin.create_channel, name="admin_channels")
     routes.add_post("/admin/publish", views_admin.publish, name="admin_publish")
+    routes.add_post("/admin/events", views_schedule.schedule_event, name="admin_events")
+    routes.add_post(
+        r"/admin/events/{event:\d{1,12}}/cancel", views_schedule.cancel_event, name="admin_cancel"
+    )
+    routes.add_post("/admin/export", views_export.export, name="admin_export")
+    routes.add_get("/me/delete", views_privacy.delete_page, name="delete_me")
+    routes.add_post("/me/delete", views_privacy.delete_data)
     routes.add_static("/static/", STATIC, name="static")
     return sub
 

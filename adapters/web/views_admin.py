@@ -1,4 +1,5 @@
-"""The organiser page: create web channels, post sections to them, and watch the counts."""
+"""The organiser page: create web channels, post sections to them, schedule engagement events,
+export the responses, and watch the counts."""
 
 from __future__ import annotations
 
@@ -10,12 +11,16 @@ from multidict import MultiDictProxy
 
 from adapters.web import csrf
 from adapters.web.admin_auth import ADMIN_PATH
+from adapters.web.agenda_view import agenda_view
 from adapters.web.context import WORKSPACE, refuse, render, web_context
+from adapters.web.event_form import REMINDERS, EventForm, EventFormState, zone_choices
+from adapters.web.exports import FORMATS, ExportDone
 from adapters.web.formdata import one, read_form
 from adapters.web.identity_form import anonymous_form_token, check_anonymous
 from bot.domain import Platform
 from bot.errors import TargetError
 from bot.feed import platform_channels
+from bot.scheduling import Scheduling
 
 log = logging.getLogger(__name__)
 
@@ -31,8 +36,9 @@ def _enabled(request: web.Request) -> None:
         raise refuse(request, reason="admin_disabled", message=NOT_CONFIGURED)
 
 
-async def _organiser_form(request: web.Request) -> MultiDictProxy[str]:
-    """The POSTed form, once the organiser session and its CSRF token are checked."""
+async def organiser_form(request: web.Request) -> tuple[str, MultiDictProxy[str]]:
+    """The organiser's session and the POSTed form, once the session and the form's CSRF token
+    are checked; 403 for anyone else."""
     _enabled(request)
     form = await read_form(request)
     ctx = web_context(request)
@@ -48,15 +54,25 @@ async def _organiser_form(request: web.Request) -> MultiDictProxy[str]:
             message="This form has expired or did not come from this site. Reload the "
             "organiser page and try again.",
         )
-    return form
+    return session, form
 
 
-async def _dashboard(
-    request: web.Request, *, session: str, error: str | None = None, status: int = 200
+async def dashboard(
+    request: web.Request,
+    *,
+    session: str,
+    error: str | None = None,
+    status: int = 200,
+    schedule: EventFormState | None = None,
+    export: ExportDone | None = None,
 ) -> web.Response:
+    """The organiser page, with a problem, the scheduling form as sent, or an export's link."""
     ctx = web_context(request)
     engagement = ctx.services.engagement
+    zone = ctx.services.settings.timezone
     query = request.query
+    state = schedule or EventFormState(form=EventForm(timezone=zone))
+    agenda = await Scheduling.from_services(ctx.services).agenda()
     return render(
         request,
         "admin.html",
@@ -71,6 +87,15 @@ async def _dashboard(
             "published": _int(query.get("published")),
             "already": _int(query.get("already")),
             "published_to": query.get("to") if SLUG.match(query.get("to", "")) else None,
+            "schedule": state,
+            "zones": zone_choices(zone, state.form.timezone),
+            "reminder_choices": {k: label for k, (_, label) in REMINDERS.items()},
+            "agenda": agenda_view(agenda, paper=engagement.paper),
+            "scheduled": _int(query.get("scheduled")),
+            "cancelled": _int(query.get("cancelled")),
+            "export_formats": {k: label for k, (_, label) in FORMATS.items()},
+            "export": export,
+            "consultation_zone": zone,
         },
         status=status,
     )
@@ -98,7 +123,7 @@ async def admin_page(request: web.Request) -> web.Response:
     session = web_context(request).admin.session(request)
     if session is None:
         return _login(request)
-    return await _dashboard(request, session=session)
+    return await dashboard(request, session=session)
 
 
 async def login(request: web.Request) -> web.StreamResponse:
@@ -122,7 +147,7 @@ async def login(request: web.Request) -> web.StreamResponse:
 
 async def logout(request: web.Request) -> web.StreamResponse:
     """POST /web/admin/logout."""
-    await _organiser_form(request)
+    await organiser_form(request)
     response = web.HTTPSeeOther(ADMIN_PATH)
     web_context(request).admin.close_session(response)
     raise response
@@ -130,12 +155,10 @@ async def logout(request: web.Request) -> web.StreamResponse:
 
 async def create_channel(request: web.Request) -> web.StreamResponse:
     """POST /web/admin/channels: register a web channel named by a slug."""
-    form = await _organiser_form(request)
+    session, form = await organiser_form(request)
     slug = (one(form, "slug") or "").strip().lower()
-    session = web_context(request).admin.session(request)
-    assert session is not None
     if not SLUG.match(slug):
-        return await _dashboard(
+        return await dashboard(
             request,
             session=session,
             error="A channel name is 1–40 lower-case letters, digits or hyphens, starting "
@@ -150,17 +173,15 @@ async def create_channel(request: web.Request) -> web.StreamResponse:
 
 async def publish(request: web.Request) -> web.StreamResponse:
     """POST /web/admin/publish: post one section, or all, to a web channel."""
-    form = await _organiser_form(request)
+    session, form = await organiser_form(request)
     slug = one(form, "channel") or ""
     section = one(form, "section") or ""
-    session = web_context(request).admin.session(request)
-    assert session is not None
     try:
         result = await web_context(request).services.engagement.publish(
             sections=[section], target=f"{Platform.WEB.value}/{slug}", actor="web-admin"
         )
     except TargetError as error:
-        return await _dashboard(request, session=session, error=str(error), status=422)
+        return await dashboard(request, session=session, error=str(error), status=422)
     raise web.HTTPSeeOther(
         f"{ADMIN_PATH}?published={len(result.enqueued)}&already={len(result.already)}&to={slug}"
     )

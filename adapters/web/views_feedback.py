@@ -20,14 +20,26 @@ from adapters.web.context import (
 from adapters.web.formdata import one
 from adapters.web.platform import message_id
 from adapters.web.present import anchor
-from bot.domain import Channel, FeedbackForm, FeedbackRejected, FeedbackSubmitted, Platform
+from bot.domain import (
+    Actor,
+    Channel,
+    FeedbackForm,
+    FeedbackRejected,
+    FeedbackRequested,
+    FeedbackSubmitted,
+    Platform,
+)
 from bot.feed import FeedItem, feed_item
 
 _SUBMISSION = re.compile(r"^[0-9a-f]{32}$")
 
 
+def _member_digest(request: web.Request, user_id: str) -> str:
+    return web_context(request).signer.token("feedback-event", user_id)[:22]
+
+
 async def _item_and_form(
-    request: web.Request, *, channel: Channel, user_id: str
+    request: web.Request, *, channel: Channel, actor: Actor
 ) -> tuple[FeedItem, FeedbackForm]:
     ctx = web_context(request)
     post_id = int(request.match_info["post"])
@@ -35,9 +47,23 @@ async def _item_and_form(
         ctx.services.store,
         channel_id=channel.id,
         post_id=post_id,
-        viewer_user_id=user_id,
+        viewer_user_id=actor.user_id,
     )
-    form = None if item is None else await ctx.services.engagement.feedback_form_for_post(post_id)
+    form = None
+    if item is not None:
+        # Asked as the member, so the core can add what depends on them (the consent notice
+        # before their first feedback).
+        form = await ctx.services.engagement.feedback_form(
+            FeedbackRequested(
+                platform=Platform.WEB,
+                workspace_id=WORKSPACE,
+                event_id=uuid.uuid4().hex,
+                channel_id=channel.external_id,
+                message_id=message_id(item.post),
+                actor=actor,
+                occurred_at=ctx.services.clock.now(),
+            )
+        )
     if item is None or form is None:
         raise web.HTTPNotFound(text=f"That section is not posted in #{channel.name}.")
     return item, form
@@ -75,7 +101,7 @@ async def feedback_page(request: web.Request) -> web.StreamResponse:
     me = member(request)
     if me is None:
         raise web.HTTPSeeOther(f"{PREFIX}/identity?next={request.path}")
-    item, form = await _item_and_form(request, channel=channel, user_id=me.user_id)
+    item, form = await _item_and_form(request, channel=channel, actor=me.actor)
     return _page(
         request,
         channel=channel,
@@ -91,7 +117,7 @@ async def submit_feedback(request: web.Request) -> web.StreamResponse:
     """POST …/p/{post}/feedback: validate and store, or show the form again with the errors."""
     channel = await web_channel(request)
     me, body = await require_member(request)
-    item, form = await _item_and_form(request, channel=channel, user_id=me.user_id)
+    item, form = await _item_and_form(request, channel=channel, actor=me.actor)
     submission = one(body, "submission") or ""
     if not _SUBMISSION.match(submission):
         raise web.HTTPBadRequest(text="The form is missing its submission id. Reload the page.")
@@ -104,8 +130,10 @@ async def submit_feedback(request: web.Request) -> web.StreamResponse:
         FeedbackSubmitted(
             platform=Platform.WEB,
             workspace_id=WORKSPACE,
-            # One id per rendered form: pressing Submit twice stores the response once.
-            event_id=f"{me.user_id}:{submission}",
+            # One id per rendered form: pressing Submit twice stores the response once. The
+            # member's id is in it only as a keyed digest, so nothing kept to spot repeats
+            # still names them once their data is erased.
+            event_id=f"{_member_digest(request, me.user_id)}:{submission}",
             channel_id=channel.external_id,
             message_id=message_id(item.post),
             actor=me.actor,

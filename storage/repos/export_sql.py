@@ -14,14 +14,14 @@ from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.expression import ColumnElement, FunctionElement
 
 
-class iso_utc(FunctionElement[str]):  # noqa: N801 - named like the SQL functions it stands for
+class iso_utc(FunctionElement[str]):
     """A UtcDateTime column as ISO 8601 text in UTC to the second ("2026-01-05T09:00:00Z")."""
 
     type = sa.String()
     inherit_cache = True
 
 
-class day_utc(FunctionElement[str]):  # noqa: N801
+class day_utc(FunctionElement[str]):
     """A UtcDateTime column's day in UTC as "YYYY-MM-DD"."""
 
     type = sa.String()

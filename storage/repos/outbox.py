@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, delete, or_, update
+from sqlalchemy import Table, and_, delete, or_, update
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import col, select
 
@@ -26,6 +26,9 @@ def _due(now: datetime) -> ColumnElement[bool]:
         col(PostRow.state) == PostState.SENDING.value, col(PostRow.lease_until) <= now
     )
     return or_(pending, lease_expired)
+
+
+_POST_MESSAGES: Table = PostMessageRow.__table__  # type: ignore[attr-defined]
 
 
 class OutboxRepo(Repo):
@@ -98,26 +101,79 @@ class OutboxRepo(Repo):
     async def mark_post_sent(
         self, *, post_id: int, message_ids: Sequence[str], now: datetime
     ) -> Post:
-        row = await self._post_row(post_id)
-        channel = await self._db.get(ChannelRow, row.channel_id)
-        if channel is None:
-            raise NotFound("channel", row.channel_id)
-        await self._db.exec(delete(PostMessageRow).where(col(PostMessageRow.post_id) == post_id))
-        self._db.add_all(
-            PostMessageRow(
-                post_id=post_id,
-                part=part,
-                message_id=message_id,
-                channel_external_id=channel.external_id,
-                platform=channel.platform,
-            )
-            for part, message_id in enumerate(message_ids)
+        found = await self._db.exec(
+            select(PostRow, ChannelRow)
+            .join(ChannelRow, col(ChannelRow.id) == col(PostRow.channel_id))
+            .where(col(PostRow.id) == post_id)
+            .execution_options(populate_existing=True)
         )
+        pair = found.first()
+        if pair is None:
+            raise NotFound("post", post_id)
+        row, channel = pair
+        # Marking twice (a retry after an error we could not see the end of) keeps one copy.
+        await self._db.exec(delete(PostMessageRow).where(col(PostMessageRow.post_id) == post_id))
+        if message_ids:
+            connection = await self._db.connection()
+            await connection.execute(
+                _POST_MESSAGES.insert(),
+                [
+                    {
+                        "post_id": post_id,
+                        "part": part,
+                        "message_id": message_id,
+                        "channel_external_id": channel.external_id,
+                        "platform": channel.platform,
+                    }
+                    for part, message_id in enumerate(message_ids)
+                ],
+            )
         row.state = PostState.SENT.value
         row.sent_at = now
         row.lease_until = None
         await self._db.flush()
-        return (await self._posts([row]))[0]
+        return to_post(row, message_ids)
+
+    async def mark_posts_sent(
+        self, *, deliveries: Mapping[int, Sequence[str]], now: datetime
+    ) -> None:
+        ids = sorted(deliveries)
+        if not ids:
+            return
+        found = await self._db.exec(
+            select(col(PostRow.id), col(ChannelRow.external_id), col(ChannelRow.platform))
+            .join(ChannelRow, col(ChannelRow.id) == col(PostRow.channel_id))
+            .where(col(PostRow.id).in_(ids))
+        )
+        channels = {post_id: (external_id, platform) for post_id, external_id, platform in found}
+        for post_id in ids:
+            if post_id not in channels:
+                raise NotFound("post", post_id)
+        await self._db.exec(
+            delete(PostMessageRow)
+            .where(col(PostMessageRow.post_id).in_(ids))
+            .execution_options(synchronize_session=False)
+        )
+        messages = [
+            {
+                "post_id": post_id,
+                "part": part,
+                "message_id": message_id,
+                "channel_external_id": channels[post_id][0],
+                "platform": channels[post_id][1],
+            }
+            for post_id in ids
+            for part, message_id in enumerate(deliveries[post_id])
+        ]
+        if messages:
+            connection = await self._db.connection()
+            await connection.execute(_POST_MESSAGES.insert(), messages)
+        await self._db.exec(
+            update(PostRow)
+            .where(col(PostRow.id).in_(ids))
+            .values(state=PostState.SENT.value, sent_at=now, lease_until=None)
+            .execution_options(synchronize_session=False)
+        )
 
     async def mark_post_retry(
         self, *, post_id: int, error: str, retry_at: datetime, now: datetime

@@ -3,14 +3,31 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Mapping, Sequence
 from datetime import datetime
+from typing import Any
 
+from sqlalchemy import Table, func
 from sqlmodel import col, select
 
 from bot.domain import Participant, Platform
+from bot.ports import EventKey, NewParticipant, PersonKey
 from storage.mapping import to_participant
 from storage.repos.base import Repo
 from storage.tables import ParticipantRow, ProcessedEventRow
+
+_PARTICIPANTS: Table = ParticipantRow.__table__  # type: ignore[attr-defined]
+_PROCESSED: Table = ProcessedEventRow.__table__  # type: ignore[attr-defined]
+_PARTICIPANT = _PARTICIPANTS.c
+_RETURNED = (
+    _PARTICIPANT.id,
+    _PARTICIPANT.key,
+    _PARTICIPANT.platform,
+    _PARTICIPANT.workspace_id,
+    _PARTICIPANT.user_id,
+    _PARTICIPANT.display_name,
+    _PARTICIPANT.organisation,
+)
 
 
 def new_participant_key() -> str:
@@ -31,40 +48,68 @@ class PeopleRepo(Repo):
         organisation: str | None,
         now: datetime,
     ) -> Participant:
-        insert = self._insert(ParticipantRow).values(
-            key=new_participant_key(),
-            platform=platform.value,
-            workspace_id=workspace_id,
-            user_id=user_id,
-            display_name=display_name,
-            organisation=organisation,
-            created_at=now,
+        person = PersonKey(platform, workspace_id, user_id)
+        stored = await self.upsert_participants(
+            people=[
+                NewParticipant(person=person, display_name=display_name, organisation=organisation)
+            ],
+            now=now,
         )
-        await self._db.exec(
-            insert.on_conflict_do_nothing(index_elements=["platform", "workspace_id", "user_id"])
+        return stored[person]
+
+    async def upsert_participants(
+        self, *, people: Sequence[NewParticipant], now: datetime
+    ) -> Mapping[PersonKey, Participant]:
+        merged: dict[PersonKey, NewParticipant] = {}
+        for new in people:
+            before = merged.get(new.person)
+            if before is not None:  # the later name and organisation win, as one by one
+                new = NewParticipant(
+                    person=new.person,
+                    display_name=_given(new.display_name, before.display_name),
+                    organisation=_given(new.organisation, before.organisation),
+                )
+            merged[new.person] = new
+        if not merged:
+            return {}
+        # Sorted, so concurrent writers (other replicas) lock rows in one order.
+        rows = [
+            {
+                "key": new_participant_key(),
+                "platform": key.platform.value,
+                "workspace_id": key.workspace_id,
+                "user_id": key.user_id,
+                "display_name": new.display_name,
+                "organisation": new.organisation,
+                "created_at": now,
+            }
+            for key, new in sorted(merged.items(), key=lambda item: item[0])
+        ]
+        insert = self._insert(_PARTICIPANTS)
+        # One statement, inserted or updated alike: a name given replaces the stored one, a
+        # name not given keeps it. Core rather than ORM, and the rows as executemany
+        # parameters: SQLAlchemy sends them as one multi-row INSERT with a cached compilation.
+        connection = await self._db.connection()
+        result = await connection.execute(
+            insert.on_conflict_do_update(
+                index_elements=["platform", "workspace_id", "user_id"],
+                set_={
+                    "display_name": func.coalesce(
+                        insert.excluded.display_name, _PARTICIPANT.display_name
+                    ),
+                    "organisation": func.coalesce(
+                        insert.excluded.organisation, _PARTICIPANT.organisation
+                    ),
+                },
+            ).returning(*_RETURNED),
+            rows,
         )
-        row = await self._participant_row(
-            platform=platform, workspace_id=workspace_id, user_id=user_id
-        )
-        assert row is not None  # inserted or already there, one statement ago
-        if display_name is not None and display_name != row.display_name:
-            row.display_name = display_name
-        if organisation is not None and organisation != row.organisation:
-            row.organisation = organisation
-        await self._db.flush()
-        return to_participant(row)
+        stored = [_participant(row) for row in result.all()]
+        return {PersonKey(p.platform, p.workspace_id, p.user_id): p for p in stored}
 
     async def find_participant(
         self, *, platform: Platform, workspace_id: str, user_id: str
     ) -> Participant | None:
-        row = await self._participant_row(
-            platform=platform, workspace_id=workspace_id, user_id=user_id
-        )
-        return None if row is None else to_participant(row)
-
-    async def _participant_row(
-        self, *, platform: Platform, workspace_id: str, user_id: str
-    ) -> ParticipantRow | None:
         result = await self._db.exec(
             select(ParticipantRow)
             .where(
@@ -74,17 +119,52 @@ class PeopleRepo(Repo):
             )
             .execution_options(populate_existing=True)
         )
-        return result.one_or_none()
+        row = result.one_or_none()
+        return None if row is None else to_participant(row)
 
     async def claim_event(
         self, *, platform: Platform, workspace_id: str, event_id: str, now: datetime
     ) -> bool:
+        key = EventKey(platform, workspace_id, event_id)
+        return bool(await self.claim_events(keys=[key], now=now))
+
+    async def claim_events(self, *, keys: Sequence[EventKey], now: datetime) -> set[EventKey]:
+        unique = sorted(set(keys))
+        if not unique:
+            return set()
         # ON CONFLICT DO NOTHING rather than catching an IntegrityError: on PostgreSQL a failed
         # INSERT would abort the whole transaction.
-        insert = self._insert(ProcessedEventRow).values(
-            platform=platform.value, workspace_id=workspace_id, event_id=event_id, at=now
+        rows = [
+            {
+                "platform": key.platform.value,
+                "workspace_id": key.workspace_id,
+                "event_id": key.event_id,
+                "at": now,
+            }
+            for key in unique
+        ]
+        table = _PROCESSED.c
+        connection = await self._db.connection()
+        result = await connection.execute(
+            self._insert(_PROCESSED)
+            .on_conflict_do_nothing()
+            .returning(table.platform, table.workspace_id, table.event_id),
+            rows,
         )
-        result = await self._db.exec(
-            insert.on_conflict_do_nothing().returning(col(ProcessedEventRow.event_id))
-        )
-        return result.scalar_one_or_none() is not None
+        return {EventKey(Platform(p), w, e) for p, w, e in result.all()}
+
+
+def _given(later: str | None, earlier: str | None) -> str | None:
+    return earlier if later is None else later
+
+
+def _participant(row: Any) -> Participant:
+    return Participant(
+        id=row.id,
+        key=row.key,
+        platform=Platform(row.platform),
+        workspace_id=row.workspace_id,
+        user_id=row.user_id,
+        display_name=row.display_name,
+        organisation=row.organisation,
+    )

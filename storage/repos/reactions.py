@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 
-from sqlalchemy import func, update
+from sqlalchemy import Table, func, null, update
 from sqlmodel import col, select
 
+from bot.ports import NewReaction
 from storage.repos.base import Repo
 from storage.tables import ReactionRow
+
+_REACTIONS: Table = ReactionRow.__table__  # type: ignore[attr-defined]
 
 
 class ReactionRepo(Repo):
@@ -18,24 +21,48 @@ class ReactionRepo(Repo):
     async def add_reaction(
         self, *, post_id: int, participant_id: int, emoji: str, message_id: str, now: datetime
     ) -> bool:
-        insert = self._insert(ReactionRow).values(
-            post_id=post_id,
-            participant_id=participant_id,
-            emoji=emoji,
-            message_id=message_id,
-            added_at=now,
-            removed_at=None,
+        reaction = NewReaction(
+            post_id=post_id, participant_id=participant_id, emoji=emoji, message_id=message_id
         )
-        # One statement: a new row, or a withdrawn one standing again; a standing one is left
-        # alone and returns nothing.
-        result = await self._db.exec(
+        return await self.add_reactions(reactions=[reaction], now=now) == 1
+
+    async def add_reactions(self, *, reactions: Sequence[NewReaction], now: datetime) -> int:
+        unique: dict[tuple[int, int, str], NewReaction] = {}
+        for reaction in reactions:  # the same reaction twice: the first stands
+            unique.setdefault((reaction.post_id, reaction.participant_id, reaction.emoji), reaction)
+        if not unique:
+            return 0
+        rows = [
+            {
+                "post_id": r.post_id,
+                "participant_id": r.participant_id,
+                "emoji": r.emoji,
+                "message_id": r.message_id,
+                "added_at": now,
+                "removed_at": None,
+            }
+            for _, r in sorted(unique.items(), key=lambda item: item[0])
+        ]
+        insert = self._insert(_REACTIONS)
+        table = _REACTIONS.c
+        # One statement (executemany rows go out as one multi-row INSERT): new rows, or
+        # withdrawn ones standing again; standing ones are left alone and return nothing.
+        connection = await self._db.connection()
+        result = await connection.execute(
             insert.on_conflict_do_update(
                 index_elements=["post_id", "participant_id", "emoji"],
-                set_={"removed_at": None, "added_at": now, "message_id": message_id},
-                where=col(ReactionRow.removed_at).is_not(None),
-            ).returning(col(ReactionRow.id))
+                set_={
+                    # NULL, not a bound None: a bound value outside VALUES would make
+                    # SQLAlchemy send the rows one statement each.
+                    "removed_at": null(),
+                    "added_at": insert.excluded.added_at,
+                    "message_id": insert.excluded.message_id,
+                },
+                where=table.removed_at.is_not(None),
+            ).returning(table.id),
+            rows,
         )
-        return result.scalar_one_or_none() is not None
+        return len(result.all())
 
     async def remove_reaction(
         self, *, post_id: int, participant_id: int, emoji: str, now: datetime

@@ -12,10 +12,12 @@ from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, func, update
+from sqlalchemy import and_, bindparam, func, update
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import col, select
 
+from bot.domain import PostState
+from bot.ports import NewPost
 from bot.scheduling_types import (
     Anchor,
     EngagementEvent,
@@ -29,7 +31,7 @@ from bot.scheduling_types import (
 )
 from storage.mapping import row_id
 from storage.repos.base import NotFound, Repo
-from storage.tables import EngagementEventRow, FeedbackRow, PromptRow
+from storage.tables import EngagementEventRow, FeedbackRow, PostRow, PromptRow
 
 
 def _strings(value: Any) -> tuple[str, ...]:
@@ -87,6 +89,43 @@ def _prompt_spec(new: NewPrompt) -> dict[str, Any]:
     if new.offset_seconds is not None:
         spec["offset_seconds"] = new.offset_seconds
     return spec
+
+
+_PROMPTS = PromptRow.__table__  # type: ignore[attr-defined]
+_POSTS = PostRow.__table__  # type: ignore[attr-defined]
+_SETTLE = (
+    update(_PROMPTS)
+    .where(_PROMPTS.c.id == bindparam("b_id"))
+    .values(
+        state=bindparam("b_state"),
+        due_at=bindparam("b_due_at"),
+        targets=bindparam("b_targets"),
+        sent_at=bindparam("b_sent_at"),
+        missed_at=bindparam("b_missed_at"),
+    )
+)
+
+
+def _settlement(prompt: Prompt, update: PromptUpdate, now: datetime) -> dict[str, Any]:
+    spec: dict[str, Any] = {"to": list(prompt.targets), "sections": list(prompt.section_ids)}
+    if prompt.anchor is not None:
+        spec["anchor"] = prompt.anchor.value
+    if prompt.offset_seconds is not None:
+        spec["offset_seconds"] = prompt.offset_seconds
+    rotation = prompt.rotation if update.rotation is None else update.rotation
+    if rotation:
+        spec["rotation"] = rotation
+    if update.error is not None:
+        spec["last_error"] = update.error
+    recurring = update.next_due_at is not None
+    return {
+        "b_id": prompt.id,
+        "b_state": (PromptState.SCHEDULED if recurring else update.state).value,
+        "b_due_at": update.next_due_at or prompt.due_at,
+        "b_targets": spec,
+        "b_sent_at": now if update.sent else prompt.sent_at,
+        "b_missed_at": now if update.missed else prompt.missed_at,
+    }
 
 
 def _due(now: datetime) -> ColumnElement[bool]:
@@ -241,33 +280,41 @@ class SchedulingRepo(Repo):
         )
         return [to_prompt(row) for row in rows.all()]
 
-    async def settle_prompt(self, *, prompt_id: int, update: PromptUpdate, now: datetime) -> Prompt:
-        row = await self._prompt_row(prompt_id)
-        spec = dict(row.targets)
-        if update.rotation is not None:
-            spec["rotation"] = update.rotation
-        if update.error is None:
-            spec.pop("last_error", None)
-        else:
-            spec["last_error"] = update.error
-        row.targets = spec
-        if update.next_due_at is not None:
-            row.state = PromptState.SCHEDULED.value
-            row.due_at = update.next_due_at
-        else:
-            row.state = update.state.value
-        if update.sent:
-            row.sent_at = now
-        if update.missed:
-            row.missed_at = now
-        await self._db.flush()
-        return to_prompt(row)
+    async def settle_prompts(
+        self, *, settled: Sequence[tuple[Prompt, PromptUpdate]], now: datetime
+    ) -> None:
+        if not settled:
+            return
+        rows = [_settlement(prompt, update, now) for prompt, update in settled]
+        # One executemany for the whole batch rather than an UPDATE round trip per prompt.
+        connection = await self._db.connection()
+        await connection.execute(_SETTLE, rows)
 
-    async def reschedule_prompt(self, *, prompt_id: int, due_at: datetime) -> Prompt:
-        row = await self._prompt_row(prompt_id)
-        row.due_at = due_at
-        await self._db.flush()
-        return to_prompt(row)
+    async def enqueue_prompt_posts(self, *, posts: Sequence[NewPost], now: datetime) -> None:
+        if not posts:
+            return
+        # The rows `OutboxRepo.enqueue_post` writes, in one executemany: a batch of prompts
+        # costs one round trip instead of one per channel. A key already there is skipped.
+        rows = [
+            {
+                "kind": post.kind.value,
+                "channel_id": post.channel_id,
+                "paper_id": post.paper_id,
+                "section_id": post.section_id,
+                "section_version": post.section_version,
+                "body": post.body,
+                "prompt_id": post.prompt_id,
+                "idempotency_key": post.idempotency_key,
+                "state": PostState.PENDING.value,
+                "attempts": 0,
+                "next_attempt_at": now,
+                "created_at": now,
+            }
+            for post in posts
+        ]
+        insert = self._insert(_POSTS).on_conflict_do_nothing(index_elements=["idempotency_key"])
+        connection = await self._db.connection()
+        await connection.execute(insert, rows)
 
     # Feedback, for coverage nudges and digests ----------------------------------------------
 
@@ -305,10 +352,4 @@ class SchedulingRepo(Repo):
         row = await self._db.get(EngagementEventRow, event_id, populate_existing=True)
         if row is None:
             raise NotFound("engagement event", event_id)
-        return row
-
-    async def _prompt_row(self, prompt_id: int) -> PromptRow:
-        row = await self._db.get(PromptRow, prompt_id)
-        if row is None:
-            raise NotFound("prompt", prompt_id)
         return row

@@ -22,7 +22,7 @@ from tests.storage.conftest import (  # noqa: F401 - fixtures, shared with the s
 
 
 @pytest.fixture
-async def dataset(store: SqlStore) -> Dataset:
+async def dataset(store: SqlStore) -> Dataset:  # noqa: F811 - the imported fixture
     return await load_dataset(store)
 
 

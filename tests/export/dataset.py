@@ -36,9 +36,7 @@ FORM = FormSpec(
         ),
         FormField(name="summary", kind=FieldKind.TEXT, label="Summary", required=True),
         FormField(name="details", kind=FieldKind.TEXTAREA, label="Details"),
-        FormField(
-            name="role", kind=FieldKind.SELECT, label="Role", options=("Analyst", "Leader")
-        ),
+        FormField(name="role", kind=FieldKind.SELECT, label="Role", options=("Analyst", "Leader")),
         FormField(name="org", kind=FieldKind.TEXT, label="Organisation"),
         FormField(name="email", kind=FieldKind.EMAIL, label="Email"),
     )
@@ -183,14 +181,14 @@ async def load_dataset(store: SqlStore) -> Dataset:
             post_id=costs, participant_id=ann.id, external_id="r4", text=DELETED_REPLY, now=at[5]
         )
         await tx.delete_reply(reply_id=gone.id, now=at[6])
-        for who, post, emoji, when in (
+        for who, on, emoji, when in (
             (ann, costs, "👍", at[6]),
             (bob, costs, "👍", at[6]),
             (cat, people, "🤔", at[7]),
             (ann, people, "+1", at[7]),
         ):
             await tx.add_reaction(
-                post_id=post, participant_id=who.id, emoji=emoji, message_id="m", now=when
+                post_id=on, participant_id=who.id, emoji=emoji, message_id="m", now=when
             )
         await tx.remove_reaction(post_id=costs, participant_id=bob.id, emoji="👍", now=at[8])
     return Dataset(ann=ann, bob=bob, cat=cat)

@@ -52,13 +52,23 @@ def read_xlsx(path: Path, sheet: str) -> list[Row]:
     return [dict(zip(header, map(_cell_text, row), strict=True)) for row in padded]
 
 
-def read_table(path: Path, fmt: str, table: str) -> list[Row]:
-    """A table of an export in any format, as text rows."""
+def read_table(path: Path, fmt: str, table: str, *, ranked: bool = True) -> list[Row]:
+    """A table of an export in any format, as text rows. With `ranked`, the id column (which
+    depends on what the database handed out before) becomes 1, 2, 3… after checking the rows
+    come in id order."""
     if fmt == "csv":
-        return read_csv(path / f"{table}.csv")
-    if fmt == "jsonl":
-        return read_jsonl(path / f"{table}.jsonl")
-    return read_xlsx(path, table)
+        rows = read_csv(path / f"{table}.csv")
+    elif fmt == "jsonl":
+        rows = read_jsonl(path / f"{table}.jsonl")
+    else:
+        rows = read_xlsx(path, table)
+    if ranked and rows:
+        key = next(iter(rows[0]))
+        ids = [int(r[key]) for r in rows]
+        assert ids == sorted(set(ids)), f"{table} rows are not in id order: {ids}"
+        for rank, row in enumerate(rows, 1):
+            row[key] = str(rank)
+    return rows
 
 
 def _formula_safe(text: str, neutralised: bool) -> str:
@@ -93,7 +103,10 @@ def _where(section: int) -> Row:
 
 def expected_feedback(d: Dataset, *, personal: bool, neutralised: bool) -> list[Row]:
     """Ann agreed to be named, Bob never answered (anonymised), Cat said not at all."""
-    safe = lambda text: _formula_safe(text, neutralised)  # noqa: E731
+
+    def safe(text: str) -> str:
+        return _formula_safe(text, neutralised)
+
     rows = [
         (1, "10", d.ann.key, "named", ANN_FEEDBACK, ("Ann Archer", "Ambridge Borough Council")),
         (1, "11", d.bob.key, "anonymised", BOB_FEEDBACK, None),

@@ -83,19 +83,24 @@ async def test_small_batches_give_the_same_rows(
         assert (batched / f"{table}.csv").read_bytes() == (whole / f"{table}.csv").read_bytes()
 
 
+A, B, C = "ann", "bob", "cat"
+
+
 @pytest.mark.parametrize(
-    ("filters", "ids"),
+    ("filters", "who"),
     [
-        pytest.param(ExportFilters(platform=Platform.TEAMS), ([3], [3], [3, 4]), id="platform"),
-        pytest.param(ExportFilters(sections=("costs",)), ([1, 2], [1, 2], [1, 2]), id="section"),
-        pytest.param(ExportFilters(sections=("2",)), ([3], [3], [3, 4]), id="section-number"),
+        pytest.param(ExportFilters(platform=Platform.TEAMS), ([C], [C], [C, A]), id="platform"),
+        pytest.param(ExportFilters(sections=("costs",)), ([A, B], [A, B], [A, B]), id="section"),
+        pytest.param(ExportFilters(sections=("2",)), ([C], [C], [C, A]), id="section-number"),
         pytest.param(ExportFilters(paper_id="elsewhere"), ([], [], []), id="other-paper"),
         pytest.param(
-            ExportFilters(since=Dataset.t0 + timedelta(hours=2)), ([2, 3], [1, 2, 3], [1, 2, 3, 4]),
+            ExportFilters(since=Dataset.t0 + timedelta(hours=2)),
+            ([B, C], [A, B, C], [A, B, C, A]),
             id="since-inclusive",
         ),
         pytest.param(
-            ExportFilters(until=Dataset.t0 + timedelta(hours=2)), ([1], [], []),
+            ExportFilters(until=Dataset.t0 + timedelta(hours=2)),
+            ([A], [], []),
             id="until-exclusive",
         ),
     ],
@@ -105,23 +110,29 @@ async def test_filters_narrow_every_table(
     dataset: Dataset,
     tmp_path: Path,
     filters: ExportFilters,
-    ids: tuple[list[int], ...],
+    who: tuple[list[str], ...],
 ) -> None:
+    names = {dataset.ann.key: A, dataset.bob.key: B, dataset.cat.key: C}
     path = await export(store, dataset, tmp_path / "out", ExportFormat.JSONL, filters=filters)
-    for table, want in zip(TABLES, ids, strict=True):
-        key = {"feedback": "feedback_id", "replies": "reply_id", "reactions": "reaction_id"}[table]
-        assert [int(r[key]) for r in read_table(path, "jsonl", table)] == want, table
+    for table, want in zip(TABLES, who, strict=True):
+        rows = read_table(path, "jsonl", table)
+        assert [names[r["participant"]] for r in rows] == want, table
 
 
 async def test_an_unknown_section_is_refused_with_the_sections_listed(
     store: SqlStore, dataset: Dataset, tmp_path: Path
 ) -> None:
+    folder = tmp_path / "exports"
+    folder.mkdir()
     with pytest.raises(ExportError, match=r"no section 'nope'; sections are: 1 \(costs\), 2"):
         await export(
-            store, dataset, tmp_path / "out", ExportFormat.CSV,
+            store,
+            dataset,
+            folder / "out",
+            ExportFormat.CSV,
             filters=ExportFilters(sections=("costs", "nope")),
         )
-    assert list(tmp_path.iterdir()) == []
+    assert list(folder.iterdir()) == []
 
 
 async def test_every_export_is_audited_with_its_format_filters_and_row_counts(
@@ -144,13 +155,17 @@ async def test_xlsx_has_a_summary_and_each_table_as_an_excel_table(
     path = await export(store, dataset, tmp_path / "out.xlsx", ExportFormat.XLSX)
     book = load_workbook(path)
     assert book.sheetnames == ["Summary", "feedback", "replies", "reactions"]
-    assert book["feedback"].tables["feedback"].ref == "A1:Q4"
-    assert book["reactions"].tables["reactions"].ref == "A1:N5"
-    summary = [[c for c in row if c is not None] for row in book["Summary"].iter_rows(values_only=True)]
+    # 11 shared columns, then quote_preference and four answers / removed_at and emoji.
+    assert book["feedback"].tables["feedback"].ref == "A1:P4"
+    assert book["reactions"].tables["reactions"].ref == "A1:M5"
+    summary = [
+        [c for c in row if c is not None] for row in book["Summary"].iter_rows(values_only=True)
+    ]
     assert ["1. Who pays", 1, 1, 0, 2] in summary  # nature: agree, unsure, disagree, total
     assert ["2. Who takes part", 1, 0, 1] in summary  # role: analyst, leader, total
-    assert ["Section", "👍", "+1", "🤔", "Total"] in summary  # emoji, by use
-    assert ["1. Who pays", 1, 0, 0, 1] in summary  # Bob withdrew his 👍
+    # Emoji by use, ties in code-point order; "+1" neutralised; Bob withdrew his 👍.
+    assert ["Section", "'+1", "👍", "🤔", "Total"] in summary
+    assert ["1. Who pays", 0, 1, 0, 1] in summary
 
 
 async def test_xlsx_table_continues_on_a_new_sheet_past_the_row_limit(
@@ -160,18 +175,24 @@ async def test_xlsx_table_continues_on_a_new_sheet_past_the_row_limit(
     path = await export(store, dataset, tmp_path / "out.xlsx", ExportFormat.XLSX)
     book = load_workbook(path)
     assert book.sheetnames == [
-        "Summary", "feedback", "feedback (2)", "replies", "replies (2)", "reactions",
+        "Summary",
+        "feedback",
+        "feedback (2)",
+        "replies",
+        "replies (2)",
+        "reactions",
         "reactions (2)",
     ]
-    ids = [r[0] for name in ("reactions", "reactions (2)") for r in book[name].iter_rows(
-        min_row=2, values_only=True)]
-    assert ids == [1, 2, 3, 4]
-    assert book["reactions (2)"].tables["reactions_2"].ref == "A1:N3"
+    emoji = [
+        r[-1]
+        for name in ("reactions", "reactions (2)")
+        for r in book[name].iter_rows(min_row=2, values_only=True)
+    ]
+    assert emoji == ["👍", "👍", "🤔", "'+1"]
+    assert book["reactions (2)"].tables["reactions_2"].ref == "A1:M3"
 
 
-async def test_an_empty_database_exports_headers_only(
-    store: SqlStore, tmp_path: Path
-) -> None:
+async def test_an_empty_database_exports_headers_only(store: SqlStore, tmp_path: Path) -> None:
     d = Dataset(ann=None, bob=None, cat=None)  # type: ignore[arg-type]
     for fmt in ExportFormat:
         path = await export(store, d, tmp_path / f"out.{fmt}", fmt)

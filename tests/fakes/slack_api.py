@@ -24,9 +24,10 @@ from urllib.parse import parse_qsl
 from aiohttp import WSMsgType, web
 
 from tests.fakes.slack_blockkit import message_problems, view_problems
+from tests.fakes.slack_files import UPLOAD_PATH, FakeFiles, SharedFile
 from tests.fakes.slack_records import Bot, Call, FakeChannel, Faults, Message, Scripted
 
-__all__ = ["Bot", "Call", "FakeChannel", "FakeSlackApi", "Faults", "Message"]
+__all__ = ["Bot", "Call", "FakeChannel", "FakeSlackApi", "Faults", "Message", "SharedFile"]
 
 
 @dataclass(kw_only=True)
@@ -59,6 +60,8 @@ class FakeSlackApi:
         self.socket_connected = asyncio.Event()
         self.socket_acks: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
         self.base_url = ""
+        # External file uploads (files.getUploadURLExternal → upload URL → complete).
+        self.files = FakeFiles(base_url=lambda: self.base_url)
 
     def fail_next(self, method: str, kind: str, *, retry_after: float = 1.0, skip: int = 0) -> None:
         """Answer a coming call to `method` with a failure (see Scripted)."""
@@ -85,6 +88,7 @@ class FakeSlackApi:
         app.router.add_get("/_fake/records", self._records)
         app.router.add_post("/_fake/channels", self._add_channels)
         app.router.add_get("/_fake/socket", self._socket)
+        app.router.add_post(UPLOAD_PATH, self.files.receive)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -299,8 +303,35 @@ class FakeSlackApi:
             return {"ok": False, "error": "channel_not_found"}
         return {
             "ok": True,
-            "channel": {"id": channel.id, "name": channel.name, "is_private": channel.private},
+            "channel": {
+                "id": channel.id,
+                "name": channel.name,
+                "is_channel": not channel.im and not channel.private,
+                "is_group": channel.private,
+                "is_im": channel.im,
+                "is_private": channel.private or channel.im,
+                "is_archived": channel.archived,
+                "is_member": channel.member,
+            },
         }
+
+    def conversations_open(self, args: Mapping[str, Any], token: str | None, size: int) -> Any:
+        users = [u for u in str(args.get("users") or "").split(",") if u]
+        if not users:
+            return {"ok": False, "error": "users_list_not_supplied"}
+        if any(not u.startswith(("U", "W")) for u in users):
+            return {"ok": False, "error": "user_not_found"}
+        prefix = "D" if len(users) == 1 else "G"
+        channel_id = prefix + "".join(u[1:] for u in users)
+        if channel_id not in self.channels:
+            self.channels[channel_id] = FakeChannel(id=channel_id, name=",".join(users), im=True)
+        return {"ok": True, "channel": {"id": channel_id}}
+
+    def upload_url(self, args: Mapping[str, Any], token: str | None, size: int) -> Any:
+        return self.files.upload_url(args)
+
+    def complete_upload(self, args: Mapping[str, Any], token: str | None, size: int) -> Any:
+        return self.files.complete(args, channels=self.channels)
 
     def get_permalink(self, args: Mapping[str, Any], token: str | None, size: int) -> Any:
         channel, ts = str(args.get("channel", "")), str(args.get("message_ts", ""))
@@ -350,6 +381,9 @@ _HANDLERS: dict[str, Callable[[FakeSlackApi, Mapping[str, Any], str | None, int]
     "chat.getPermalink": FakeSlackApi.get_permalink,
     "views.open": FakeSlackApi.views_open,
     "conversations.info": FakeSlackApi.conversations_info,
+    "conversations.open": FakeSlackApi.conversations_open,
+    "files.getUploadURLExternal": FakeSlackApi.upload_url,
+    "files.completeUploadExternal": FakeSlackApi.complete_upload,
     "oauth.v2.access": FakeSlackApi.oauth_access,
     "apps.connections.open": FakeSlackApi.connections_open,
 }

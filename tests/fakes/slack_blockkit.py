@@ -4,6 +4,7 @@ more than 50 blocks)."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 MESSAGE_BLOCKS = 50
@@ -19,6 +20,7 @@ ACTION_ID = 255
 MODAL_TEXT = 24
 PRIVATE_METADATA = 3000
 OPTIONS = 100
+CHECKBOXES = 10
 OPTION_TEXT = 75
 OPTION_VALUE = 150
 INPUT_LENGTH = 3000
@@ -129,28 +131,84 @@ def _input(block: dict[str, Any]) -> list[str]:
     label = _text(block.get("label"))
     if not label or len(label) > LABEL:
         problems.append(f"an input needs a label of at most {LABEL} characters")
+    hint = _text(block.get("hint"))
+    if hint is not None and len(hint) > LABEL:
+        problems.append(f"a hint must be at most {LABEL} characters")
     element = block.get("element") or {}
     kind = element.get("type")
     placeholder = _text(element.get("placeholder"))
     if placeholder is not None and len(placeholder) > PLACEHOLDER:
         problems.append(f"placeholder must be at most {PLACEHOLDER} characters")
-    if kind == "static_select":
-        options = element.get("options") or []
-        if not 0 < len(options) <= OPTIONS:
-            problems.append(f"a static_select has 1 to {OPTIONS} options")
-        for option in options:
-            if len(_text(option.get("text")) or "") > OPTION_TEXT:
-                problems.append(f"option text must be at most {OPTION_TEXT} characters")
-            if len(str(option.get("value", ""))) > OPTION_VALUE:
-                problems.append(f"option value must be at most {OPTION_VALUE} characters")
+    if kind in _OPTION_LIMITS:
+        problems += _options(element, most=_OPTION_LIMITS[kind])
     elif kind == "plain_text_input":
         for key in ("min_length", "max_length"):
             value = element.get(key)
             if value is not None and not 0 <= int(value) <= INPUT_LENGTH:
                 problems.append(f"{key} must be between 0 and {INPUT_LENGTH}")
-    elif kind != "email_text_input":
+    elif kind == "datepicker":
+        if not _matches(_DATE, element.get("initial_date")):
+            problems.append("initial_date must be YYYY-MM-DD")
+    elif kind == "timepicker":
+        if not _matches(_TIME, element.get("initial_time")):
+            problems.append("initial_time must be HH:mm")
+    elif kind in ("multi_conversations_select", "multi_channels_select"):
+        problems += _conversations(element)
+    elif kind not in ("email_text_input", "url_text_input"):
         problems.append(f"unsupported input element {kind!r}")
     return problems
+
+
+_OPTION_LIMITS = {
+    "static_select": OPTIONS,
+    "multi_static_select": OPTIONS,
+    "checkboxes": CHECKBOXES,
+}
+_DATE = re.compile(r"\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])")
+_TIME = re.compile(r"([01]\d|2[0-3]):[0-5]\d")
+_CONVERSATION_KINDS = {"im", "mpim", "private", "public"}
+
+
+def _options(element: dict[str, Any], *, most: int) -> list[str]:
+    problems = []
+    options = element.get("options") or []
+    kind = element.get("type")
+    if not 0 < len(options) <= most:
+        problems.append(f"a {kind} has 1 to {most} options")
+    for option in options:
+        if len(_text(option.get("text")) or "") > OPTION_TEXT:
+            problems.append(f"option text must be at most {OPTION_TEXT} characters")
+        if len(_text(option.get("description")) or "") > OPTION_TEXT:
+            problems.append(f"option description must be at most {OPTION_TEXT} characters")
+        if len(str(option.get("value", ""))) > OPTION_VALUE:
+            problems.append(f"option value must be at most {OPTION_VALUE} characters")
+    values = {str(o.get("value")) for o in options}
+    initial = list(element.get("initial_options") or [])
+    if element.get("initial_option") is not None:
+        initial.append(element["initial_option"])
+    if any(str(o.get("value")) not in values for o in initial):
+        problems.append("initial options must be among the options")
+    problems += _max_selected(element)
+    return problems
+
+
+def _conversations(element: dict[str, Any]) -> list[str]:
+    problems = _max_selected(element)
+    included = (element.get("filter") or {}).get("include")
+    if included is not None and (not included or not set(included) <= _CONVERSATION_KINDS):
+        problems.append(
+            f"filter.include must be a non-empty subset of {sorted(_CONVERSATION_KINDS)}"
+        )
+    return problems
+
+
+def _max_selected(element: dict[str, Any]) -> list[str]:
+    most = element.get("max_selected_items")
+    return ["max_selected_items must be at least 1"] if most is not None and int(most) < 1 else []
+
+
+def _matches(pattern: re.Pattern[str], value: Any) -> bool:
+    return value is None or (isinstance(value, str) and pattern.fullmatch(value) is not None)
 
 
 def _text(obj: Any) -> str | None:

@@ -26,6 +26,7 @@ class FakeChannel:
     member: bool = True
     archived: bool = False
     private: bool = False
+    im: bool = False  # a direct message (conversations.open)
 
 
 @dataclass(frozen=True, kw_only=True)

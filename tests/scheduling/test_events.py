@@ -197,3 +197,17 @@ async def test_reminder_offsets_are_kept_with_each_prompt(scheduling: Scheduling
         (Anchor.START, -7 * 86400),
         (Anchor.START, -86400),
     ]
+
+
+async def test_a_day_before_is_the_same_local_time_across_a_clock_change(
+    scheduling: Scheduling,
+) -> None:
+    # Sunday 29 March 2026, 14:00 BST; the clocks went forward that night.
+    await scheduling.schedule_event(
+        title="Open house", start="2026-03-29 14:00", targets=["sector:la"], follow_up=None
+    )
+    (item,) = (await scheduling.agenda()).events
+    assert [p.due_at for p in item.prompts] == [
+        datetime(2026, 3, 28, 14, 0, tzinfo=UTC),  # Saturday 14:00 GMT, 25 hours before
+        datetime(2026, 3, 29, 12, 0, tzinfo=UTC),  # 13:00 BST, an hour before
+    ]

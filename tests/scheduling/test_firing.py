@@ -334,7 +334,7 @@ async def test_a_prompt_whose_channels_are_gone_fails_with_a_reason(
 
 
 class _FailingOnce:
-    """A store whose first `enqueue_post` fails, as a crash halfway through firing would."""
+    """A store whose first outbox write fails, as a crash halfway through firing would."""
 
     def __init__(self, inner: SqlStore) -> None:
         self._inner = inner
@@ -360,11 +360,11 @@ class _Session:
     def __getattr__(self, name: str) -> Any:
         return getattr(self._tx, name)
 
-    async def enqueue_post(self, **kwargs: Any) -> Any:
+    async def enqueue_prompt_posts(self, **kwargs: Any) -> Any:
         if self._owner.failures:
             self._owner.failures -= 1
             raise RuntimeError("the disk is full")
-        return await self._tx.enqueue_post(**kwargs)
+        return await self._tx.enqueue_prompt_posts(**kwargs)
 
 
 async def test_a_firing_that_fails_halfway_leaves_the_prompt_to_fire_again_once(

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from adapters.slack.modal import ModalContext, feedback_modal, submitted_values
+from adapters.slack.modal import NOTICE_BLOCK, ModalContext, feedback_modal, submitted_values
 from bot.domain import FeedbackForm, FieldKind, FormField, FormSpec
+from bot.quote import QUOTE_FIELD, with_quote_field
 from tests.fakes.slack_blockkit import view_problems
 
 LONG_OPTION = (
@@ -12,9 +13,13 @@ LONG_OPTION = (
 CONTEXT = ModalContext(team_id="T1", channel_id="C1", message_id="1.2", post_id=3)
 
 
-def _form(*fields: FormField) -> FeedbackForm:
+def _form(*fields: FormField, notice: str | None = None) -> FeedbackForm:
     return FeedbackForm(
-        post_id=3, section_id="s", section_title="S" * 400, form=FormSpec(fields=fields)
+        post_id=3,
+        section_id="s",
+        section_title="S" * 400,
+        form=FormSpec(fields=fields),
+        notice=notice,
     )
 
 
@@ -22,7 +27,7 @@ def test_long_options_are_shortened_for_display_and_mapped_back_in_full() -> Non
     spec = FormField(
         name="pick", kind=FieldKind.SELECT, label="Pick", options=("Short", LONG_OPTION)
     )
-    view = feedback_modal(_form(spec), context=CONTEXT, notice="We keep what you send.").to_dict()
+    view = feedback_modal(_form(spec), context=CONTEXT).to_dict()
     assert view_problems(view) == []
     options = view["blocks"][-1]["element"]["options"]
     assert len(options[1]["text"]["text"]) <= 75
@@ -35,14 +40,14 @@ def test_a_select_of_more_than_a_hundred_options_shows_the_first_hundred() -> No
     spec = FormField(
         name="n", kind=FieldKind.SELECT, label="N", options=tuple(f"o{i}" for i in range(150))
     )
-    view = feedback_modal(_form(spec), context=CONTEXT, notice="n").to_dict()
+    view = feedback_modal(_form(spec), context=CONTEXT).to_dict()
     assert view_problems(view) == []
     assert len(view["blocks"][-1]["element"]["options"]) == 100
 
 
 def test_text_limits_beyond_slacks_are_capped_and_optional_fields_marked() -> None:
     spec = FormField(name="t", kind=FieldKind.TEXTAREA, label="T", min_length=5, max_length=10_000)
-    view = feedback_modal(_form(spec), context=CONTEXT, notice="n").to_dict()
+    view = feedback_modal(_form(spec), context=CONTEXT).to_dict()
     element = view["blocks"][-1]["element"]
     assert (element["min_length"], element["max_length"], element["multiline"]) == (5, 3000, True)
     assert view["blocks"][-1]["optional"] is True
@@ -59,3 +64,40 @@ def test_the_context_survives_private_metadata_and_foreign_metadata_does_not() -
     assert ModalContext.loads(CONTEXT.dumps()) == CONTEXT
     assert ModalContext.loads('{"t": "T1"}') is None
     assert ModalContext.loads("<script>") is None
+
+
+NOTICE = "What you send is stored and may be quoted <!channel> as you choose below."
+TEXT_FIELD = FormField(name="t", kind=FieldKind.TEXT, label="T")
+
+
+def test_a_consent_notice_is_shown_above_every_field() -> None:
+    view = feedback_modal(_form(TEXT_FIELD, notice=NOTICE), context=CONTEXT).to_dict()
+    assert view_problems(view) == []
+    ids = [b.get("block_id") for b in view["blocks"]]
+    assert ids.index(NOTICE_BLOCK) < ids.index("t")
+    (notice,) = [b for b in view["blocks"] if b.get("block_id") == NOTICE_BLOCK]
+    # Plain text: the notice is shown as written and cannot ping anyone.
+    assert (notice["text"]["type"], notice["text"]["text"]) == ("plain_text", NOTICE)
+
+
+def test_no_notice_block_when_the_member_has_seen_it() -> None:
+    view = feedback_modal(_form(TEXT_FIELD), context=CONTEXT).to_dict()
+    assert NOTICE_BLOCK not in {b.get("block_id") for b in view["blocks"]}
+
+
+def test_the_quote_choice_is_a_select_and_maps_back_to_its_answer() -> None:
+    form = _form(TEXT_FIELD)
+    quoted = FeedbackForm(
+        post_id=3, section_id="s", section_title="S", form=with_quote_field(form.form)
+    )
+    view = feedback_modal(quoted, context=CONTEXT).to_dict()
+    assert view_problems(view) == []
+    last = view["blocks"][-1]
+    assert (last["block_id"], last["element"]["type"], last["optional"]) == (
+        "quote",
+        "static_select",
+        True,
+    )
+    second = last["element"]["options"][1]
+    state = {"quote": {"value": {"type": "static_select", "selected_option": second}}}
+    assert submitted_values(quoted.form, state)["quote"] == QUOTE_FIELD.options[1]

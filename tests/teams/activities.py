@@ -135,14 +135,23 @@ def reaction(
 
 def invoke(
     service_url: str, name: str, *, thread: str, reply_to: str | None, data: Any,
-    activity_id: str | None = None,
+    activity_id: str | None = None, sender: str = ALICE_AAD,
 ) -> dict[str, Any]:  # fmt: skip
     extra: dict[str, Any] = {"name": name, "value": {"data": data, "context": {"theme": "default"}}}
     if reply_to is not None:
         extra["replyToId"] = reply_to
     return activity(
-        "invoke", service_url=service_url, conversation_id=thread, activity_id=activity_id, **extra
-    )
+        "invoke", service_url=service_url, conversation_id=thread, activity_id=activity_id,
+        sender=sender, **extra,
+    )  # fmt: skip
+
+
+def personal_invoke(service_url: str, name: str, *, sender: str, data: Any) -> dict[str, Any]:
+    """A dialog's fetch or submit from a card in the member's personal chat with the bot."""
+    body = personal_message(service_url, "", sender=sender)
+    body.pop("text")
+    body.update(type="invoke", name=name, value={"data": data, "context": {"theme": "default"}})
+    return body
 
 
 def personal_message(service_url: str, text: str, *, sender: str) -> dict[str, Any]:

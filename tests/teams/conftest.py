@@ -99,9 +99,10 @@ async def connector(
 
 
 @pytest.fixture
-def settings(sqlite_url: str, issuer: TokenIssuer) -> Settings:
+def settings(sqlite_url: str, issuer: TokenIssuer, tmp_path: Path) -> Settings:
     return Settings(
         database_url=sqlite_url,
+        export_dir=tmp_path / "exports",
         microsoft_app_id=act.APP_ID,
         microsoft_app_password=act.APP_PASSWORD,
         teams_openid_metadata_url=issuer.metadata_url,
@@ -173,6 +174,9 @@ async def teams(
     issuer: TokenIssuer,
 ) -> AsyncIterator[Teams]:
     app = build_app(settings, store=store, clock=clock, migrate=False, run_senders=False)
+    # No scheduler or retention job: on a ManualClock each of their waits advances the clock,
+    # so they would spin, move time on by minutes per test and fire what the tests schedule.
+    app[SERVICES].background.clear()
     async with TestClient(TestServer(app)) as client:
         yield Teams(
             client=client, services=app[SERVICES], connector=connector, issuer=issuer, store=store

@@ -66,7 +66,8 @@ async def test_help_in_a_personal_chat_answers_there_and_opens_private_messages(
 
     help_answer, private = answers(teams)
     assert help_answer.conversation_id == f"a:personal-{act.ALICE_AAD}"
-    assert "organiser commands" in help_answer.body["text"]
+    assert "help — this list" in help_answer.body["text"]
+    assert "• schedule —" in help_answer.body["text"]
     assert private.conversation_id == f"a:personal-{act.ALICE_AAD}"
     assert private.body["text"] == "Thanks for your feedback."
 

@@ -14,6 +14,8 @@ class Element:
     attrs: dict[str, str]
     text: str = ""
     form: str | None = None
+    index: int = 0
+    end: int = 0
 
 
 @dataclass
@@ -41,8 +43,9 @@ class Page(HTMLParser):
         values = {k: (v if v is not None else "") for k, v in attrs}
         if tag == "form":
             self._form = values.get("action", "")
-        element = Element(tag=tag, attrs=values, form=self._form)
+        element = Element(tag=tag, attrs=values, form=self._form, index=len(self.elements))
         self.elements.append(element)
+        element.end = len(self.elements)
         if tag not in _VOID:
             self._stack.append(_Open(element))
 
@@ -53,6 +56,7 @@ class Page(HTMLParser):
             if self._stack[index].element.tag == tag:
                 for opened in self._stack[index:]:
                     opened.element.text = "".join(opened.parts)
+                    opened.element.end = len(self.elements)
                 del self._stack[index:]
                 return
 
@@ -77,6 +81,12 @@ class Page(HTMLParser):
         found = self.all(tag, **attrs)
         assert len(found) == 1, f"expected one <{tag}> with {attrs}, found {len(found)}"
         return found[0]
+
+    def inside(self, outer: Element, tag: str | None = None) -> list[Element]:
+        """The elements within `outer` (with this tag, if given), in document order."""
+        return [
+            e for e in self.elements[outer.index + 1 : outer.end] if tag is None or e.tag == tag
+        ]
 
     def by_id(self, ident: str) -> Element:
         """The element with this id."""

@@ -32,6 +32,7 @@ def web_settings(tmp_path: Path, *, admin_token: str | None = ADMIN_TOKEN) -> Se
         paper=EXAMPLE_PAPER,
         admin_token=SecretStr(admin_token) if admin_token else None,
         secret_key=SecretStr(SECRET),
+        export_dir=tmp_path / "exports",
         _env_file=None,
     )
 
@@ -84,7 +85,7 @@ class Member:
     async def post(
         self,
         path: str,
-        data: dict[str, str] | str | bytes,
+        data: dict[str, str] | list[tuple[str, str]] | str | bytes,
         *,
         headers: dict[str, str] | None = None,
     ) -> Reply:

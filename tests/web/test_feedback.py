@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import sqlite3
+
 from bot.domain import FieldKind, Post, SectionCounts
+from bot.ports_export import QuotePreference
+from bot.quote import QUOTE_CHOICES, QUOTE_FIELD
 from tests.web.pages import Page
 from tests.web.site import Member, Site
 
@@ -192,4 +196,60 @@ async def test_malformed_submission_id_is_a_400(site: Site, ann: Member, posts: 
     )
     reply = await ann.post(f"/web/c/general/p/{posts[0].id}/feedback", data)
     assert reply.status == 400
+    assert site.counts() == before
+
+
+async def test_consent_notice_is_shown_above_the_fields_until_the_first_feedback(
+    site: Site, ann: Member, posts: list[Post]
+) -> None:
+    page = await _form(ann, posts[0])
+    notice = page.by_id("form-notice")
+    assert notice.tag == "p"
+    assert " ".join(notice.text.split()) == site.services.settings.consent_text
+    assert notice.index < page.one("form", class_="feedback-form").index
+    reply = await ann.post(
+        f"/web/c/general/p/{posts[0].id}/feedback",
+        _fields(page, posts[0], summary="A network would help us", role=ROLE),
+    )
+    assert reply.status == 303
+    assert (await _form(ann, posts[1])).all(id="form-notice") == []
+
+
+async def test_quote_choice_is_offered_as_an_optional_select_and_stored(
+    site: Site, ann: Member, posts: list[Post]
+) -> None:
+    page = await _form(ann, posts[0])
+    choice = page.by_id(f"field-{QUOTE_FIELD.name}")
+    assert choice.tag == "select" and "required" not in choice.attrs
+    assert page.label_for(f"field-{QUOTE_FIELD.name}") == "May we quote you? (optional)"
+    options = page.inside(choice, "option")
+    assert [o.attrs["value"] for o in options] == ["", *QUOTE_CHOICES]
+    assert options[0].text == QUOTE_FIELD.placeholder
+    reply = await ann.post(
+        f"/web/c/general/p/{posts[0].id}/feedback",
+        _fields(
+            page,
+            posts[0],
+            summary="A network would help us",
+            role=ROLE,
+            quote="No, please don't quote me",
+        ),
+    )
+    assert reply.status == 303
+    with sqlite3.connect(site.db) as conn:
+        stored = conn.execute("SELECT quote_preference FROM participants").fetchall()
+    assert stored == [(QuotePreference.NONE.value,)]
+
+
+async def test_unknown_quote_choice_is_refused_in_place(
+    site: Site, ann: Member, posts: list[Post]
+) -> None:
+    page = await _form(ann, posts[0])
+    before = site.counts()
+    reply = await ann.post(
+        f"/web/c/general/p/{posts[0].id}/feedback",
+        _fields(page, posts[0], summary="A network would help us", role=ROLE, quote="Sure"),
+    )
+    assert reply.status == 422
+    assert reply.page.by_id("field-quote").attrs["aria-invalid"] == "true"
     assert site.counts() == before

@@ -1,0 +1,116 @@
+"""Group commit: writes that arrive together are applied in one transaction.
+
+Under load each inbound event costing a transaction of its own makes the commit (and, on
+SQLite, the turn of the one writer) the bottleneck. `GroupCommit.submit(item)` queues the item;
+one worker takes everything queued so far (up to `max_batch`), applies the batch inside ONE
+transaction with `apply(tx, items)` (which may use statements of many rows), commits once, and
+only then hands every caller its result, so an acknowledgement still means "stored". While a
+batch commits the next one gathers by itself, so there is no timer and no added wait when the
+load is light.
+
+If a batch fails (one bad item, a lost connection, a conflict), its transaction is rolled back
+and each item is applied again in a transaction of its own: one bad item fails only itself.
+The worker runs only while items are queued, so there is nothing to start, and `aclose()` just
+waits for the current batch.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import deque
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Generic, TypeVar
+
+from bot.ports import Store, StoreSession
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+
+@dataclass(frozen=True, kw_only=True)
+class _Queued(Generic[T, R]):
+    item: T
+    result: asyncio.Future[R]
+
+
+class GroupCommit(Generic[T, R]):
+    """Applies queued items with `apply(tx, items) -> results` (one result per item, in
+    order), many items per transaction."""
+
+    def __init__(
+        self,
+        *,
+        store: Store,
+        apply: Callable[[StoreSession, list[T]], Awaitable[list[R]]],
+        max_batch: int = 256,
+    ) -> None:
+        self._store = store
+        self._apply = apply
+        self._max_batch = max_batch
+        self._queue: deque[_Queued[T, R]] = deque()
+        self._worker: asyncio.Task[None] | None = None
+        self.batches = 0  # how many transactions were committed (for tests and benchmarks)
+
+    async def submit(self, item: T) -> R:
+        """Apply `item` and return its result once the transaction holding it has committed;
+        raises what applying it raised."""
+        loop = asyncio.get_running_loop()
+        result: asyncio.Future[R] = loop.create_future()
+        queued = _Queued(item=item, result=result)
+        self._queue.append(queued)
+        if self._worker is None or self._worker.done():
+            self._worker = loop.create_task(self._drain(), name="group-commit")
+        return await result
+
+    async def aclose(self) -> None:
+        """Wait until everything queued has been applied."""
+        while self._worker is not None and not self._worker.done():
+            await asyncio.shield(self._worker)
+
+    async def _drain(self) -> None:
+        batch: list[_Queued[T, R]] = []
+        try:
+            while self._queue:
+                count = min(self._max_batch, len(self._queue))
+                batch = [self._queue.popleft() for _ in range(count)]
+                await self._apply_batch(batch)
+        except BaseException as stopped:  # cancelled with the app: nobody may wait forever
+            for queued in [*batch, *self._queue]:
+                _reject(queued, stopped)
+            self._queue.clear()
+            raise
+
+    async def _apply_batch(self, batch: list[_Queued[T, R]]) -> None:
+        try:
+            async with self._store.transaction() as tx:
+                results = await self._apply(tx, [queued.item for queued in batch])
+        except Exception as error:
+            if len(batch) == 1:
+                _reject(batch[0], error)
+                return
+            log.warning(
+                "a batch of %d writes failed (%s: %s); applying each on its own",
+                len(batch),
+                type(error).__name__,
+                error,
+            )
+            for queued in batch:
+                await self._apply_batch([queued])
+            return
+        self.batches += 1
+        for queued, result in zip(batch, results, strict=True):
+            if not queued.result.done():  # done: the caller gave up; the write stands
+                queued.result.set_result(result)
+
+
+def _reject(queued: _Queued[T, R], error: BaseException) -> None:
+    if queued.result.done():
+        return
+    if isinstance(error, Exception):
+        queued.result.set_exception(error)
+    else:
+        queued.result.cancel()

@@ -1,0 +1,252 @@
+"""Recording what members do with our posts: the rules of `Engagement.record`.
+
+Each event is stored once (deduplicated by the platform's event id), with its participant, and
+only then acknowledged. Events that arrive together are stored in one transaction
+(`bot.group_commit`): a run of reactions added and replies posted takes four statements
+whatever its length (claim the event ids, upsert the participants, insert the reactions, insert
+the replies); removals, edits and deletions, whose order matters, are applied one by one in
+arrival order between such runs.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import OrderedDict
+from dataclasses import dataclass
+from datetime import datetime
+
+from bot.domain import (
+    InboundEvent,
+    MemberEvent,
+    Outcome,
+    Platform,
+    ReactionAdded,
+    ReactionRemoved,
+    ReplyDeleted,
+    ReplyEdited,
+    ReplyPosted,
+)
+from bot.group_commit import GroupCommit
+from bot.ports import (
+    Clock,
+    EventKey,
+    NewParticipant,
+    NewReaction,
+    NewReply,
+    PersonKey,
+    Store,
+    StoreSession,
+    read_transaction,
+)
+
+log = logging.getLogger(__name__)
+
+MAX_REPLY_CHARS = 40_000
+POST_CACHE_SIZE = 4096
+
+_MessageKey = tuple[Platform, str, str, str]
+
+
+@dataclass(frozen=True, kw_only=True)
+class _Pending:
+    """An event waiting for its group commit, with the post it is about (None for edits and
+    deletions, which are found by their reply) and when it arrived."""
+
+    event: MemberEvent
+    post_id: int | None
+    now: datetime
+
+
+class Recorder:
+    """Stores member events, many per transaction; see the module's docstring."""
+
+    def __init__(self, *, store: Store, clock: Clock, max_batch: int = 256) -> None:
+        self._store = store
+        self._clock = clock
+        self._writes = GroupCommit(store=store, apply=self._apply, max_batch=max_batch)
+        # (platform, workspace, channel, message id) -> our post: once a post has its message
+        # ids they never change, so a hit needs no database at all.
+        self._posts: OrderedDict[_MessageKey, int] = OrderedDict()
+
+    @property
+    def transactions(self) -> int:
+        """How many transactions stored events so far."""
+        return self._writes.batches
+
+    async def record(self, event: MemberEvent) -> Outcome:
+        """Store the event once; IGNORED when it is not about one of our posts."""
+        now = self._clock.now()
+        post_id = None
+        if not isinstance(event, ReplyEdited | ReplyDeleted):
+            # Edits and deletions name the reply, looked up in the write transaction. For the
+            # rest, an event about a message that is not ours never queues for a write.
+            post_id = await self.our_post_id(event)
+            if post_id is None:
+                log.debug("ignored %s: not about one of our posts", type(event).__name__)
+                return Outcome.IGNORED
+        return await self._writes.submit(_Pending(event=event, post_id=post_id, now=now))
+
+    async def aclose(self) -> None:
+        """Wait until the events being recorded are stored."""
+        await self._writes.aclose()
+
+    async def our_post_id(self, event: InboundEvent) -> int | None:
+        """Our post one of whose messages the event is about, or None."""
+        key = (event.platform, event.workspace_id, event.channel_id, event.message_id)
+        post_id = self._posts.get(key)
+        if post_id is not None:
+            self._posts.move_to_end(key)
+            return post_id
+        async with read_transaction(self._store) as tx:
+            post = await tx.find_post_by_message(
+                platform=event.platform,
+                workspace_id=event.workspace_id,
+                channel_external_id=event.channel_id,
+                message_id=event.message_id,
+            )
+        if post is None:
+            return None  # not cached: the message may be ours, its delivery not yet recorded
+        self._posts[key] = post.id
+        if len(self._posts) > POST_CACHE_SIZE:
+            self._posts.popitem(last=False)
+        return post.id
+
+    # Inside the group commit's transaction ---------------------------------------------------
+
+    async def _apply(self, tx: StoreSession, batch: list[_Pending]) -> list[Outcome]:
+        outcomes: dict[int, Outcome] = {}
+        run: list[tuple[int, _Pending]] = []
+        for index, pending in enumerate(batch):
+            if isinstance(pending.event, ReactionAdded | ReplyPosted):
+                run.append((index, pending))
+                continue
+            outcomes |= await self._apply_run(tx, run)
+            run = []
+            outcomes[index] = await self._apply_one(tx, pending)
+        outcomes |= await self._apply_run(tx, run)
+        return [outcomes[index] for index in range(len(batch))]
+
+    async def _apply_run(
+        self, tx: StoreSession, run: list[tuple[int, _Pending]]
+    ) -> dict[int, Outcome]:
+        """Reactions added and replies posted: the order among them does not matter."""
+        if not run:
+            return {}
+        now = max(pending.now for _, pending in run)
+        outcomes: dict[int, Outcome] = {}
+        first: dict[EventKey, int] = {}
+        for index, pending in run:
+            key = _event_key(pending.event)
+            if key in first:
+                outcomes[index] = Outcome.DUPLICATE  # delivered twice in this batch
+            else:
+                first[key] = index
+        claimed = await tx.claim_events(keys=list(first), now=now)
+        events = dict(run)
+        todo: list[tuple[int, MemberEvent, int | None]] = []
+        for key, index in first.items():
+            if key in claimed:
+                todo.append((index, events[index].event, events[index].post_id))
+            else:
+                outcomes[index] = Outcome.DUPLICATE  # a retry of a delivery stored before
+        if not todo:
+            return outcomes
+        people = await tx.upsert_participants(
+            people=[_new_participant(event) for _, event, _ in todo], now=now
+        )
+        reactions: list[NewReaction] = []
+        replies: list[tuple[int, NewReply]] = []
+        for index, event, post_id in todo:
+            assert post_id is not None
+            participant_id = people[_person(event)].id
+            if isinstance(event, ReactionAdded):
+                reactions.append(
+                    NewReaction(
+                        post_id=post_id,
+                        participant_id=participant_id,
+                        emoji=event.emoji,
+                        message_id=event.message_id,
+                    )
+                )
+                outcomes[index] = Outcome.STORED
+            elif isinstance(event, ReplyPosted):
+                reply = NewReply(
+                    post_id=post_id,
+                    participant_id=participant_id,
+                    platform=event.platform,
+                    external_id=event.reply_id,
+                    text=clip(event.text),
+                )
+                replies.append((index, reply))
+        if reactions:
+            await tx.add_reactions(reactions=reactions, now=now)
+        if replies:
+            new = await tx.add_replies(replies=[reply for _, reply in replies], now=now)
+            for index, reply in replies:
+                named = (reply.platform, reply.external_id)
+                # A reply we had already (under another event id, or twice here) is a duplicate.
+                outcomes[index] = Outcome.STORED if named in new else Outcome.DUPLICATE
+                new.discard(named)
+        return outcomes
+
+    async def _apply_one(self, tx: StoreSession, pending: _Pending) -> Outcome:
+        """A removal, edit or deletion, in arrival order."""
+        event, now = pending.event, pending.now
+        stored = None
+        if isinstance(event, ReplyEdited | ReplyDeleted):
+            # Edits and deletions name the reply; its thread root may not be in the payload.
+            stored = await tx.find_reply(platform=event.platform, external_id=event.reply_id)
+            if stored is None:
+                log.debug("ignored %s: not a reply we stored", type(event).__name__)
+                return Outcome.IGNORED
+            post_id = stored.post_id
+        else:
+            assert pending.post_id is not None
+            post_id = pending.post_id
+        if not await tx.claim_event(
+            platform=event.platform,
+            workspace_id=event.workspace_id,
+            event_id=event.event_id,
+            now=now,
+        ):
+            return Outcome.DUPLICATE
+        participant = await tx.upsert_participant(
+            platform=event.platform,
+            workspace_id=event.workspace_id,
+            user_id=event.actor.user_id,
+            display_name=event.actor.display_name,
+            organisation=event.actor.organisation,
+            now=now,
+        )
+        match event:
+            case ReactionRemoved(emoji=emoji):
+                await tx.remove_reaction(
+                    post_id=post_id, participant_id=participant.id, emoji=emoji, now=now
+                )
+            case ReplyEdited(text=text) if stored is not None and stored.deleted_at is None:
+                await tx.edit_reply(reply_id=stored.id, text=clip(text), now=now)
+            case ReplyDeleted() if stored is not None and stored.deleted_at is None:
+                await tx.delete_reply(reply_id=stored.id, now=now)
+        return Outcome.STORED
+
+
+def _event_key(event: MemberEvent) -> EventKey:
+    return EventKey(event.platform, event.workspace_id, event.event_id)
+
+
+def _person(event: MemberEvent) -> PersonKey:
+    return PersonKey(event.platform, event.workspace_id, event.actor.user_id)
+
+
+def _new_participant(event: MemberEvent) -> NewParticipant:
+    return NewParticipant(
+        person=_person(event),
+        display_name=event.actor.display_name,
+        organisation=event.actor.organisation,
+    )
+
+
+def clip(text: str) -> str:
+    """Platforms cap message length themselves; this guards storage against a hostile client."""
+    text = text.strip()
+    return text if len(text) <= MAX_REPLY_CHARS else text[:MAX_REPLY_CHARS] + "…"
