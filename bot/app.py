@@ -47,7 +47,13 @@ def build_services(
     def wake(platforms: frozenset[Platform]) -> None:
         services.wake_senders(platforms)
 
-    engagement = Engagement(store=the_store, clock=the_clock, on_enqueued=wake, metrics=metrics)
+    engagement = Engagement(
+        store=the_store,
+        clock=the_clock,
+        on_enqueued=wake,
+        metrics=metrics,
+        consent_text=settings.consent_text,
+    )
     services = Services(
         settings=settings, store=the_store, clock=the_clock, engagement=engagement, metrics=metrics
     )
@@ -75,8 +81,9 @@ def build_app(
     migrate: bool = True,
     run_senders: bool = True,
 ) -> web.Application:
-    """The aiohttp application: health, metrics, every configured adapter, and background
-    outbox senders started and stopped with the app."""
+    """The aiohttp application: health, metrics, every configured adapter, and the outbox
+    senders and background jobs (scheduler, retention purge) started and stopped with the app.
+    `run_senders=False` leaves senders and jobs off, for callers that drive them by hand."""
     services = build_services(settings, store=store, clock=clock)
     app = web.Application(client_max_size=1024 * 1024)
     app[SERVICES] = services
@@ -105,11 +112,12 @@ def _lifecycle(
         tasks: list[asyncio.Task[None]] = []
 
         def start_senders() -> None:
-            if run_senders:
-                tasks.extend(
-                    asyncio.create_task(sender.run(services.stop), name=f"outbox-{name}")
-                    for name, sender in services.senders.items()
-                )
+            if not run_senders:
+                return
+            tasks.extend(
+                asyncio.create_task(sender.run(services.stop), name=f"outbox-{name}")
+                for name, sender in services.senders.items()
+            )
             tasks.extend(asyncio.create_task(job(services.stop)) for job in services.background)
 
         try:

@@ -33,6 +33,7 @@ from bot.errors import TargetError
 from bot.forms import validate as validate_form
 from bot.metrics import Metrics
 from bot.ports import Clock, NewPost, Store, StoreSession, read_transaction
+from bot.quote import QUOTE_FIELD, quote_choice, with_quote_field
 from bot.recording import Recorder
 from bot.targets import resolve_channels, resolve_sections
 
@@ -64,8 +65,10 @@ class Engagement:
         clock: Clock,
         on_enqueued: Callable[[frozenset[Platform]], None] | None = None,
         metrics: Metrics | None = None,
+        consent_text: str | None = None,
     ) -> None:
         self._metrics = metrics or Metrics()
+        self._consent_text = consent_text
         self._store = store
         self._clock = clock
         self._on_enqueued = on_enqueued
@@ -205,13 +208,29 @@ class Engagement:
         """The form for the post a member wants to give feedback on, or None if not ours."""
         async with read_transaction(self._store) as tx:
             post = await self._our_post(tx, event)
-            return None if post is None else await self._form_for(tx, post)
+            if post is None:
+                return None
+            member = (event.platform, event.workspace_id, event.actor.user_id)
+            return await self._form_for(tx, post, member=member)
 
-    async def feedback_form_for_post(self, post_id: int) -> FeedbackForm | None:
-        """The form for a post known by our id (the web channel and dialogs carry it)."""
+    async def feedback_form_for_post(
+        self,
+        post_id: int,
+        *,
+        platform: Platform | None = None,
+        workspace_id: str | None = None,
+        user_id: str | None = None,
+    ) -> FeedbackForm | None:
+        """The form for a post known by our id (the web channel and dialogs carry it); name the
+        member, if known, so the consent notice is shown only before their first feedback."""
         async with read_transaction(self._store) as tx:
             post = await tx.get_post(post_id=post_id)
-            return None if post is None else await self._form_for(tx, post)
+            if post is None:
+                return None
+            member = None
+            if platform is not None and workspace_id is not None and user_id is not None:
+                member = (platform, workspace_id, user_id)
+            return await self._form_for(tx, post, member=member)
 
     async def submit_feedback(self, event: FeedbackSubmitted) -> FeedbackResult | None:
         """Validate and store a feedback submission. Returns None when the post is not ours,
@@ -256,13 +275,20 @@ class Engagement:
                 organisation=result.values.get("org") or event.actor.organisation,
                 now=now,
             )
+            answers = {k: v for k, v in result.values.items() if k != QUOTE_FIELD.name}
             feedback_id = await tx.add_feedback(
                 post_id=post.id,
                 participant_id=participant.id,
-                values=result.values,
+                values=answers,
                 event_id=event.event_id,
                 now=now,
             )
+            # Submitting the form, with the notice shown above it, is the member's consent; the
+            # quote choice covers everything they say, so it lives on the participant.
+            await tx.record_consent(participant_id=participant.id, now=now)
+            choice = quote_choice(result.values)
+            if choice is not None:
+                await tx.set_quote_preference(participant_id=participant.id, preference=choice)
         return FeedbackAccepted(feedback_id=feedback_id, section_title=form.section_title)
 
     async def status(self) -> Sequence[SectionCounts]:
@@ -289,7 +315,9 @@ class Engagement:
             message_id=event.message_id,
         )
 
-    async def _form_for(self, tx: StoreSession, post: Post) -> FeedbackForm | None:
+    async def _form_for(
+        self, tx: StoreSession, post: Post, *, member: tuple[Platform, str, str] | None = None
+    ) -> FeedbackForm | None:
         if post.kind is not PostKind.SECTION or post.paper_id is None or post.section_id is None:
             return None
         section = await tx.get_section(
@@ -298,5 +326,23 @@ class Engagement:
         if section is None:
             return None
         return FeedbackForm(
-            post_id=post.id, section_id=section.id, section_title=section.title, form=section.form
+            post_id=post.id,
+            section_id=section.id,
+            section_title=section.title,
+            form=with_quote_field(section.form),
+            notice=await self._consent_notice(tx, member),
         )
+
+    async def _consent_notice(
+        self, tx: StoreSession, member: tuple[Platform, str, str] | None
+    ) -> str | None:
+        if not self._consent_text:
+            return None
+        if member is not None:
+            platform, workspace_id, user_id = member
+            found = await tx.find_privacy(
+                platform=platform, workspace_id=workspace_id, user_id=user_id
+            )
+            if found is not None and found.consented_at is not None:
+                return None
+        return self._consent_text

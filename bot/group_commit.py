@@ -62,14 +62,15 @@ class GroupCommit(Generic[T, R]):
         result: asyncio.Future[R] = loop.create_future()
         queued = _Queued(item=item, result=result)
         self._queue.append(queued)
-        if self._worker is None or self._worker.done():
+        worker = self._worker
+        if worker is None or worker.done() or worker.get_loop() is not loop:
             self._worker = loop.create_task(self._drain(), name="group-commit")
         return await result
 
     async def aclose(self) -> None:
         """Wait until everything queued has been applied."""
         while self._worker is not None and not self._worker.done():
-            await asyncio.shield(self._worker)
+            await asyncio.wait({self._worker})  # waits without raising what the worker raised
 
     async def _drain(self) -> None:
         batch: list[_Queued[T, R]] = []

@@ -23,6 +23,7 @@ _BEGIN = {"IMMEDIATE": "BEGIN IMMEDIATE", "DEFERRED": "BEGIN DEFERRED"}
 # PostgreSQL: room for a burst of concurrent requests without queueing on the pool.
 PG_POOL_SIZE = 10
 PG_MAX_OVERFLOW = 20
+PG_STATEMENT_CACHE = 500
 
 
 class WriterQueueTimeout(SQLAlchemyError):
@@ -62,7 +63,13 @@ def create_engine(
         pool_pre_ping=True,
         pool_size=PG_POOL_SIZE,
         max_overflow=PG_MAX_OVERFLOW,
-        connect_args={"timeout": connect_timeout},
+        # The most recently used connection first: its prepared statements (a multi-row
+        # INSERT is one statement per row count) are the ones warm in asyncpg's cache.
+        pool_use_lifo=True,
+        connect_args={
+            "timeout": connect_timeout,
+            "prepared_statement_cache_size": PG_STATEMENT_CACHE,
+        },
     )
 
 
@@ -172,6 +179,6 @@ class _WriteGate:
             loop.call_soon_threadsafe(lock.release)
 
 
-async def _acquire(lock: asyncio.Lock, timeout: float) -> None:
-    async with asyncio.timeout(timeout):
+async def _acquire(lock: asyncio.Lock, seconds: float) -> None:
+    async with asyncio.timeout(seconds):
         await lock.acquire()

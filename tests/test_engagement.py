@@ -32,6 +32,8 @@ from bot.engagement import Engagement
 from bot.errors import TargetError
 from bot.outbox import OutboxPolicy, OutboxSender
 from bot.ports import NewReply, StoreSession
+from bot.ports_export import QuotePreference
+from bot.quote import with_quote_field
 from storage.store import SqlStore
 from tests.fakes.platform import FakePlatform
 
@@ -151,7 +153,7 @@ async def test_feedback_form_is_the_sections_form(
     form = await engagement.feedback_form(_event(FeedbackRequested, posted, event_id="f0"))
     assert form is not None
     assert form.post_id == posted.id
-    assert form.form == example_paper.sections[0].form
+    assert form.form == with_quote_field(example_paper.sections[0].form)
 
 
 async def test_invalid_feedback_is_rejected_per_field_and_nothing_is_stored(
@@ -391,3 +393,64 @@ async def test_closing_waits_for_events_being_stored(
     async with store.reading() as tx:  # stored by the time aclose() returns
         assert (await tx.active_reactions(post_id=posted.id))["wave"] == 5
     assert await asyncio.gather(*pending) == [Outcome.STORED] * 5
+
+
+@pytest.fixture
+async def consenting(store: SqlStore, clock: ManualClock, example_paper: Paper) -> Engagement:
+    service = Engagement(store=store, clock=clock, consent_text="We keep what you send.")
+    await service.load_paper(example_paper)
+    return service
+
+
+async def test_the_consent_notice_is_shown_until_the_first_feedback(
+    consenting: Engagement, engagement: Engagement, posted: Post, example_paper: Paper
+) -> None:
+    before = await consenting.feedback_form(_event(FeedbackRequested, posted, event_id="f0"))
+    assert before is not None
+    assert before.notice == "We keep what you send."
+
+    role = example_paper.sections[0].form.field("role")
+    assert role is not None
+    values = {"summary": "Good direction", "role": role.options[1]}
+    accepted = await consenting.submit_feedback(
+        _event(FeedbackSubmitted, posted, event_id="f1", values=values)
+    )
+    assert isinstance(accepted, FeedbackAccepted)
+
+    after = await consenting.feedback_form(_event(FeedbackRequested, posted, event_id="f2"))
+    assert after is not None
+    assert after.notice is None
+
+
+async def test_the_quote_choice_is_kept_on_the_participant_not_in_the_answers(
+    engagement: Engagement, store: SqlStore, posted: Post, example_paper: Paper
+) -> None:
+    role = example_paper.sections[0].form.field("role")
+    assert role is not None
+    values = {
+        "summary": "Please do not quote this",
+        "role": role.options[0],
+        "quote": "No, please don't quote me",
+    }
+    result = await engagement.submit_feedback(
+        _event(FeedbackSubmitted, posted, event_id="f3", values=values)
+    )
+    assert isinstance(result, FeedbackAccepted)
+    async with store.transaction() as tx:
+        privacy = await tx.find_privacy(
+            platform=Platform.WEB, workspace_id="local", user_id=ALICE.user_id
+        )
+    assert privacy is not None
+    assert privacy.quote_preference is QuotePreference.NONE
+    assert privacy.consented_at is not None
+
+
+async def test_an_unknown_quote_choice_is_rejected_with_the_other_errors(
+    engagement: Engagement, posted: Post
+) -> None:
+    values = {"summary": "Fine by me", "role": "", "quote": "Sometimes"}
+    result = await engagement.submit_feedback(
+        _event(FeedbackSubmitted, posted, event_id="f4", values=values)
+    )
+    assert isinstance(result, FeedbackRejected)
+    assert set(result.errors) == {"role", "quote"}

@@ -88,7 +88,13 @@ def register_slash(bolt: AsyncApp, services: Services, *, background: Background
             actor=Actor(user_id=user, display_name=body.get("user_name")),
             text=channel_refs(str(body.get("text", ""))),
         )
-        reply = await run_command(services.engagement, command, organisers=organisers, here=channel)
+        reply = await run_command(
+            services.engagement,
+            command,
+            organisers=organisers,
+            here=channel,
+            services=services,  # `delete my data` erases through the store
+        )
         text = slack_help(reply.text) if verb in ("", "help") else reply.text
         await ack(response_type="ephemeral", text=escape(text))
 
@@ -103,7 +109,9 @@ def slack_help(core_help: str) -> str:
         for line in core_help.splitlines()
         if not line.lstrip("•- ").startswith(tuple(SLACK_HELP))
     ]
-    return "\n".join([*kept, *SLACK_HELP.values()])
+    bullets = [i for i, line in enumerate(kept) if line.startswith("•")]
+    at = bullets[-1] + 1 if bullets else len(kept)
+    return "\n".join([*kept[:at], *SLACK_HELP.values(), *kept[at:]])
 
 
 def channel_refs(text: str) -> str:

@@ -20,6 +20,9 @@ COMMANDS = (
     ("help", "What engage can do and how to use it"),
     ("post", "post <section|all> [channel|sector:<tag>]: post sections of the paper"),
     ("status", "Reactions, replies and feedback so far, per section"),
+    ("schedule", "Schedule an engagement event, its reminders and follow-up (organisers)"),
+    ("export", "A private link to an Excel export of the responses (organisers)"),
+    ("delete my data", "Remove your name, account id, replies and answers"),
 )
 # Lets the bot receive every message in a team's channels, so thread replies arrive without an
 # @mention. A team owner consents when adding the app; without it, the cards' Reply still works.
@@ -72,8 +75,8 @@ def build_manifest(settings: Settings) -> AppPackage:
             "full": (
                 "engage posts a discussion paper into your team's channels one section at a time. "
                 "React, reply in the section's thread, or press Give feedback to send the authors "
-                "a short form. Organisers can post sections and see the responses with the "
-                "post and status commands."
+                "a short form. Organisers post sections, schedule engagement events and export "
+                "the responses with the post, schedule and export commands."
             ),
         },
         "icons": {"color": "color.png", "outline": "outline.png"},

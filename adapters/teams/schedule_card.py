@@ -30,12 +30,6 @@ COMMON_ZONES = (
     "Asia/Singapore",
     "Australia/Sydney",
 )
-# The errors shown under an input; any other error (or "form") goes at the top of the card.
-_PLACED = frozenset(
-    {"title", "description", "start", "end", "timezone", "fold", "link", "channels", "sector",
-     "sections", "reminders", "message"}
-)  # fmt: skip
-
 Choice = tuple[str, str]
 """An option of a choice input: (value, title)."""
 
@@ -92,16 +86,16 @@ def schedule_card(
             isSubtle=True,
         ),
     ]
-    if errors:
-        body.append(text_block("Please check the fields marked below.", color="Attention"))
-    for name, message in errors.items():
-        if name not in _PLACED:
-            body.append(_error(message))
+    top = len(body)
+    shown: set[str] = set()
     fill = _Filler(values)
 
     def add(element: Element, *error_names: str) -> None:
         body.append(element)
-        body.extend(_error(errors[n]) for n in error_names if n in errors)
+        for name in error_names:
+            if name in errors:
+                body.append(_error(errors[name]))
+                shown.add(name)
 
     add(fill.text("title", label="Title", isRequired=True, maxLength=200,
                   errorMessage="Give the event a title."), "title")  # fmt: skip
@@ -124,21 +118,19 @@ def schedule_card(
         add(fill.choice("channels", label="Post to these Teams channels", multi=True,
                         choices=choices.channels, style="compact"), "channels")  # fmt: skip
     else:
-        body.append(
+        add(
             text_block(
                 "engage is in no Teams channel yet: add the app to a team first, or choose a "
                 "sector below.",
                 isSubtle=True,
-            )
+            ),
+            "channels",
         )
-        body.extend(_error(errors[n]) for n in ("channels",) if n in errors)
     if choices.sectors:
         sectors = [(f"sector:{tag}", tag) for tag in choices.sectors]
         add(fill.choice("sector", label="…and every channel of a sector (optional)",
                         choices=sectors, style="compact",
                         placeholder="No sector"), "sector")  # fmt: skip
-    else:
-        body.extend(_error(errors[n]) for n in ("sector",) if n in errors)
     add(fill.choice("sections", label="Related sections (optional)", multi=True,
                     choices=choices.sections, style="compact"), "sections")  # fmt: skip
     body.append(text_block("Reminders", weight="Bolder", spacing="Medium"))
@@ -149,6 +141,11 @@ def schedule_card(
                   maxLength=MAX_MESSAGE,
                   placeholder="Posted to the chosen channels with the event's time and link."),
         "message")  # fmt: skip
+    # Errors about inputs the card does not show (or about the whole form) go at the top.
+    unplaced = [_error(message) for name, message in errors.items() if name not in shown]
+    if errors:
+        check = text_block("Please check the fields marked below.", color="Attention")
+        body[top:top] = [check, *unplaced]
     submit = {"type": "Action.Submit", "title": "Schedule", "data": {"engage": ROUTE}}
     return card(body, [submit])
 

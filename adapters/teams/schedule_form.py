@@ -82,14 +82,17 @@ def read_submission(data: Mapping[str, Any], *, choices: ScheduleChoices) -> Sub
         errors["message"] = f"Keep the message under {MAX_MESSAGE} characters."
     zone_name = values.get("timezone") or choices.default_zone
     fold = _fold(values, errors=errors)
-    if fold is None:
-        found.ambiguous = _first_ambiguous(zone_name, start, end)
-        if found.ambiguous is not None:
-            errors.setdefault(
-                "fold",
-                f"{found.ambiguous:%H:%M} happens twice on {_day(found.ambiguous)} in "
-                f"{zone_name}: the clocks go back that night. Choose which one below.",
-            )
+    # Asked for whenever it matters, so a choice made stays on the card if it comes back.
+    found.ambiguous = _first_ambiguous(zone_name, start, end)
+    if found.ambiguous is None:
+        fold = None
+        errors.pop("fold", None)
+    elif fold is None:
+        errors.setdefault(
+            "fold",
+            f"{found.ambiguous:%H:%M} happens twice on {_day(found.ambiguous)} in "
+            f"{zone_name}: the clocks go back that night. Choose which one below.",
+        )
     if errors or start is None:
         return found
     found.request = ScheduleRequest(
@@ -141,7 +144,7 @@ def _when(
     date, time = values.get(f"{prefix}_date", ""), values.get(f"{prefix}_time", "")
     if not date and not time and not required:
         return None
-    if not date and time and start_date and not required:
+    if not date and time and start_date and _DATE.match(start_date) and not required:
         date = start_date
     problem = None
     if not date:

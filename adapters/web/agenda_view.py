@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.agenda import prompt_state
-from bot.domain import Paper
+from bot.domain import Paper, Platform
 from bot.localtime import local_text
 from bot.scheduling_types import Agenda, EngagementEvent, Prompt, PromptKind, PromptState
 
@@ -18,6 +18,8 @@ KIND_LABELS = {
     PromptKind.COVERAGE: "Coverage nudge",
     PromptKind.DIGEST: "Digest",
 }
+
+_PLATFORMS = frozenset(p.value for p in Platform)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -74,20 +76,28 @@ def agenda_view(agenda: Agenda, *, paper: Paper) -> AgendaView:
 def _event(event: EngagementEvent, prompts: tuple[Prompt, ...], *, paper: Paper) -> EventView:
     when = local_text(event.starts_at, event.timezone)
     if event.ends_at > event.starts_at:
-        when += f" to {local_text(event.ends_at, event.timezone)}"
+        end = local_text(event.ends_at, event.timezone)
+        same_day = end.rsplit(", ", 1)[0] == when.rsplit(", ", 1)[0]
+        when += f" to {end.rsplit(', ', 1)[1] if same_day else end}"
     titles = {s.id: f"{s.ordinal}. {s.title}" for s in paper.sections}
     return EventView(
         id=event.id,
         title=event.title,
         when=when,
         timezone=event.timezone,
-        targets=", ".join(event.targets),
+        targets=", ".join(_target_words(t) for t in event.targets),
         sections=", ".join(titles.get(s, s) for s in event.section_ids) or "All sections",
         link=event.link,
         description=event.description,
         cancelled=event.cancelled,
         prompts=tuple(_prompt(p) for p in sorted(prompts, key=lambda p: p.due_at)),
     )
+
+
+def _target_words(target: str) -> str:
+    """`web/general` as `#general (web)`; other targets (`sector:la`, `#name`) as given."""
+    platform, slash, name = target.partition("/")
+    return f"#{name} ({platform})" if slash and platform in _PLATFORMS else target
 
 
 def _prompt(prompt: Prompt) -> PromptView:

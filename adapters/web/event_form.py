@@ -198,6 +198,8 @@ def check(form: EventForm, *, now: datetime, default_zone: str, paper: Paper) ->
     _require_time(errors, "start", form.start_date, form.start_time, what="starts")
     if form.end_date and not form.end_time:
         errors["end"] = "Enter the time the event ends, or clear the end date."
+    if not form.targets:
+        errors["targets"] = "Tick at least one channel, or give a sector tag."
     if any(r not in REMINDERS for r in form.reminders):
         errors["reminders"] = "Choose reminders from the list."
     if len(form.sector) > MAX_SECTOR:

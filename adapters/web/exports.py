@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from bot.export import ExportFormat, ExportRequest, run_export
+from bot.export import ExportError, ExportFormat, ExportRequest, run_export
 from bot.export_chat import export_dir
 from bot.services import Services
 from bot.signed_links import make_export_link
@@ -56,7 +56,13 @@ async def export_for_download(
         expires_in = float(services.settings.export_link_seconds)
     now = services.clock.now()
     folder = export_dir(services.settings)
-    await asyncio.to_thread(folder.mkdir, parents=True, exist_ok=True)
+    try:
+        await asyncio.to_thread(folder.mkdir, parents=True, exist_ok=True)
+    except OSError as error:
+        raise ExportError(
+            f"cannot create the export folder {folder}: {error.strerror or error}; "
+            "set ENGAGE_EXPORT_DIR to a folder engage can write to"
+        ) from None
     stem = f"engage-export-{now:%Y%m%d-%H%M%S}-{secrets.token_hex(4)}"
     if fmt is ExportFormat.XLSX:
         filename = f"{stem}.xlsx"

@@ -25,7 +25,6 @@ from bot.domain import (
     Channel,
     FeedbackForm,
     FeedbackRejected,
-    FeedbackRequested,
     FeedbackSubmitted,
     Platform,
 )
@@ -49,21 +48,15 @@ async def _item_and_form(
         post_id=post_id,
         viewer_user_id=actor.user_id,
     )
-    form = None
-    if item is not None:
-        # Asked as the member, so the core can add what depends on them (the consent notice
-        # before their first feedback).
-        form = await ctx.services.engagement.feedback_form(
-            FeedbackRequested(
-                platform=Platform.WEB,
-                workspace_id=WORKSPACE,
-                event_id=uuid.uuid4().hex,
-                channel_id=channel.external_id,
-                message_id=message_id(item.post),
-                actor=actor,
-                occurred_at=ctx.services.clock.now(),
-            )
+    # Asked as the member, so the core adds what depends on them (the consent notice before
+    # their first feedback).
+    form = (
+        None
+        if item is None
+        else await ctx.services.engagement.feedback_form_for_post(
+            post_id, platform=Platform.WEB, workspace_id=WORKSPACE, user_id=actor.user_id
         )
+    )
     if item is None or form is None:
         raise web.HTTPNotFound(text=f"That section is not posted in #{channel.name}.")
     return item, form

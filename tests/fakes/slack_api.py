@@ -4,8 +4,9 @@ It serves `POST|GET /api/<method>` on 127.0.0.1 (port 0) for the methods engage 
 bot tokens (`invalid_auth`), refuses Block Kit that breaks Slack's limits (`invalid_blocks`,
 `msg_too_long`, `invalid_arguments` for modals), allows one chat.postMessage per channel per
 `post_interval` seconds (429 with Retry-After), can answer a fraction of calls with 429 or 5xx,
-and records every call. Time comes from an injectable `now()` so a test's ManualClock and the
-fake agree.
+and records every call. Files go through Slack's external upload flow (tests/fakes/slack_files.py),
+and conversations.open gives the bot a DM with a user. Time comes from an injectable `now()` so
+a test's ManualClock and the fake agree.
 """
 
 from __future__ import annotations

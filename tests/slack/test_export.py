@@ -161,9 +161,3 @@ async def test_a_refused_upload_is_reported_to_the_organiser_privately(
     assert told["user"] == ORGANISER
     assert "Slack refused the upload (file_uploads_disabled)" in told["text"]
     assert "files:write" in told["text"]
-
-
-async def test_the_help_lists_schedule_and_export(world: SlackWorld) -> None:
-    text = (await world.command("help", user=MEMBER)).json()["text"]
-    assert "• schedule" in text
-    assert text.count("export [csv|xlsx|jsonl]") == 1

@@ -50,6 +50,13 @@ def test_the_manifest_asks_for_the_scopes_and_events_engage_uses() -> None:
     assert len(data["features"]["bot_user"]["display_name"]) <= 80
 
 
+def test_the_manifest_asks_for_what_exports_and_confirmations_need() -> None:
+    data = manifest(URL)
+    # files:write uploads an export; im:write opens the DM it goes to.
+    assert {"files:write", "im:write"} <= set(data["oauth_config"]["scopes"]["bot"])
+    assert "export" in data["features"]["slash_commands"][0]["usage_hint"]
+
+
 def test_the_socket_mode_manifest_has_no_request_urls() -> None:
     data = manifest(URL, socket_mode=True)
     assert data["settings"]["socket_mode_enabled"] is True

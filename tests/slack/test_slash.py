@@ -3,6 +3,8 @@ polite refusal; replies are private and never ping anyone."""
 
 from __future__ import annotations
 
+import sqlite3
+
 from bot.commands import REFUSAL
 from bot.domain import Platform
 from tests.slack import payloads
@@ -61,3 +63,34 @@ async def test_status_lists_every_section_for_an_organiser(world: SlackWorld) ->
     reply = await world.command("status", user=ORGANISER)
     text = reply.json()["text"]
     assert text.count("reactions") == 4  # our example paper has four sections
+
+
+async def test_help_names_slacks_own_schedule_and_export_among_the_commands(
+    world: SlackWorld,
+) -> None:
+    lines = (await world.command("help", user=MEMBER)).json()["text"].splitlines()
+    assert [line for line in lines if "export" in line] == [
+        "• export [csv|xlsx|jsonl] — the responses as files, sent to you in a DM"
+    ]
+    schedule = next(i for i, line in enumerate(lines) if line.startswith("• schedule"))
+    assert all(not line.startswith("•") for line in lines[schedule + 2 :])
+
+
+async def test_a_member_can_delete_their_own_data(world: SlackWorld) -> None:
+    await world.join()
+    (post,) = await world.publish(["1"])
+    assert post.root_message_id is not None
+    said = payloads.reply(
+        user=MEMBER,
+        text="Please forget this.",
+        channel=GENERAL,
+        ts="1800000000.000200",
+        thread_ts=post.root_message_id,
+    )
+    assert (await world.event(said)).status == 200
+    reply = await world.command("delete my data", user=MEMBER)
+    assert reply.json()["response_type"] == "ephemeral"
+    assert "your name and account id are removed" in reply.json()["text"]
+    with sqlite3.connect(world.db) as conn:
+        texts = [t for (t,) in conn.execute("SELECT text FROM replies")]
+    assert "Please forget this." not in texts

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from bot.domain import Post
+from bot.quote import QUOTE_CHOICES
 from storage.store import SqlStore
 from tests.teams import activities as act
 from tests.teams.conftest import CardSchema, Posted, Teams, replies
@@ -65,7 +66,7 @@ async def test_give_feedback_opens_the_sections_form(
 
     assert card_schema.errors(card) == []
     fields = inputs(card)
-    assert list(fields) == [
+    assert list(fields)[:6] == [
         "in_nature",
         "in_summary",
         "in_details",
@@ -214,3 +215,34 @@ async def test_a_dialog_for_an_unknown_post_id_gets_an_error_card(
     )
 
     assert "no longer open" in attention(card)[0]
+
+
+async def test_a_members_first_feedback_form_starts_with_the_consent_notice_and_later_ones_do_not(
+    teams: Teams, posted: Posted, card_schema: CardSchema
+) -> None:
+    first = dialog_card(await invoke(teams, posted, "task/fetch", fetch_data(posted.post)))
+    assert card_schema.errors(first) == []
+    notice = first["body"][0]
+    assert (notice["type"], notice["text"], notice["wrap"], notice["isSubtle"]) == (
+        "TextBlock", teams.services.settings.consent_text, True, True,
+    )  # fmt: skip
+    data = {**first["actions"][0]["data"], **GOOD}
+    await invoke(teams, posted, "task/submit", data, activity_id="f:consented")
+
+    later = dialog_card(await invoke(teams, posted, "task/fetch", fetch_data(posted.post)))
+
+    assert later["body"][0]["text"].startswith("Feedback on:")
+    assert teams.services.settings.consent_text not in [e.get("text") for e in later["body"]]
+
+
+async def test_the_feedback_form_ends_with_the_optional_may_we_quote_you_choice(
+    teams: Teams, posted: Posted, card_schema: CardSchema
+) -> None:
+    card = dialog_card(await invoke(teams, posted, "task/fetch", fetch_data(posted.post)))
+
+    assert card_schema.errors(card) == []
+    *_, quote = inputs(card).values()
+    assert quote["id"] == "in_quote"
+    assert quote["type"] == "Input.ChoiceSet"
+    assert quote["isRequired"] is False
+    assert [c["value"] for c in quote["choices"]] == list(QUOTE_CHOICES)

@@ -195,7 +195,7 @@ def test_the_package_holds_a_manifest_of_the_shape_teams_expects(
     )
     assert manifest["bots"][0]["scopes"] == ["team", "personal"]
     titles = [c["title"] for c in manifest["bots"][0]["commandLists"][0]["commands"]]
-    assert titles == ["help", "post", "status"]
+    assert titles == ["help", "post", "status", "schedule", "export", "delete my data"]
     assert manifest["authorization"]["permissions"]["resourceSpecific"] == [
         {"name": "ChannelMessage.Read.Group", "type": "Application"}
     ]

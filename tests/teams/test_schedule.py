@@ -7,8 +7,11 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+from bot.clock import ManualClock
 from bot.commands import REFUSAL
+from bot.domain import Platform
 from bot.scheduling import Scheduling
+from bot.scheduling_mount import build_scheduler
 from bot.scheduling_types import EventAgenda, PromptKind
 from bot.targets import resolve_channels
 from tests.fakes.bot_connector import Call
@@ -170,6 +173,17 @@ async def test_opening_the_dialog_as_someone_who_is_not_an_organiser_gets_the_re
     assert not inputs(card)
 
 
+async def test_before_the_app_is_in_any_team_the_dialog_says_so_instead_of_offering_channels(
+    teams: Teams, card_schema: CardSchema
+) -> None:
+    card = task_card(await dialog(teams, "task/fetch", {"engage": "schedule"}))
+
+    assert card_schema.errors(card) == []
+    assert "sch_channels" not in inputs(card)
+    assert "sch_sector" not in inputs(card)
+    assert any("engage is in no Teams channel yet" in e.get("text", "") for e in card["body"])
+
+
 # Scheduling -------------------------------------------------------------------------------
 
 
@@ -214,6 +228,22 @@ async def test_the_stored_targets_name_exactly_the_channels_chosen(teams: Teams)
     assert [[c.external_id for c in f] for f in found] == [[act.RESEARCH], [act.TEAM]]
 
 
+async def test_the_first_reminder_is_posted_to_the_chosen_teams_channel_when_due(
+    teams: Teams, clock: ManualClock
+) -> None:
+    await teams.install()
+    await dialog(teams, "task/submit", submitted())
+    clock.set(datetime(2026, 2, 9, 14, 0, tzinfo=UTC))
+
+    await build_scheduler(teams.services).fire_due()
+    await teams.services.senders[Platform.TEAMS].drain()
+
+    (thread,) = teams.connector.threads()
+    assert thread.startswith(f"{act.RESEARCH};messageid=")
+    (root,) = teams.connector.in_thread(thread)
+    assert root.activity["text"].startswith("Reminder: Open house: sharing practice starts")
+
+
 async def test_reminders_switched_off_are_not_scheduled(teams: Teams) -> None:
     await teams.install()
 
@@ -242,6 +272,16 @@ async def test_an_end_time_alone_is_on_the_start_day(teams: Teams) -> None:
 
     (item,) = await agenda(teams)
     assert item.event.ends_at == datetime(2026, 2, 10, 16, 0, tzinfo=UTC)
+
+
+async def test_a_time_zone_outside_the_list_is_used_when_it_is_a_real_one(teams: Teams) -> None:
+    await teams.install()
+
+    await dialog(teams, "task/submit", submitted(timezone="Asia/Tokyo", end_time=None, end_date=""))
+
+    (item,) = await agenda(teams)
+    assert item.event.timezone == "Asia/Tokyo"
+    assert item.event.starts_at == datetime(2026, 2, 10, 5, 0, tzinfo=UTC)
 
 
 async def test_a_sector_alone_is_enough_to_say_where(teams: Teams) -> None:
@@ -304,6 +344,34 @@ async def test_a_time_that_happens_twice_asks_which_and_then_schedules_that_one(
     assert answer["task"]["type"] == "message"
     (item,) = await agenda(teams)
     assert item.event.starts_at == datetime(2026, 10, 25, 1, 30, tzinfo=UTC)
+
+
+async def test_the_choice_between_two_equal_times_is_kept_when_another_field_is_wrong(
+    teams: Teams, card_schema: CardSchema
+) -> None:
+    await teams.install()
+
+    card = await rejected(
+        teams, card_schema, title="", start_date="2026-10-25", start_time="01:30",
+        end_date="", end_time="", fold="1",
+    )  # fmt: skip
+
+    assert inputs(card)["sch_fold"]["value"] == "1"
+    assert error_under(card, "sch_fold") is None
+    assert error_under(card, "sch_title") == "give the event a title."
+
+
+async def test_a_choice_between_two_equal_times_that_is_neither_is_shown_under_it(
+    teams: Teams, card_schema: CardSchema
+) -> None:
+    await teams.install()
+
+    card = await rejected(
+        teams, card_schema, start_date="2026-10-25", start_time="01:30", end_date="",
+        end_time="", fold="2",
+    )  # fmt: skip
+
+    assert error_under(card, "sch_fold") == "Choose the first or the second of the two times."
 
 
 # Bad input: the form again, an error under the field, input kept, nothing scheduled ------------

@@ -7,10 +7,11 @@ from tests.web.site import ADMIN_TOKEN, Member, Reply, Site
 
 
 class Organiser:
-    """A signed-in organiser: the page and its forms' tokens."""
+    """A signed-in organiser and the CSRF token of their session's forms."""
 
-    def __init__(self, browser: Member) -> None:
+    def __init__(self, browser: Member, csrf_token: str) -> None:
         self.browser = browser
+        self.csrf_token = csrf_token
 
     @classmethod
     async def sign_in(cls, site: Site) -> Organiser:
@@ -21,19 +22,17 @@ class Organiser:
             {"csrf_token": page.hidden("/web/admin/login", "csrf_token"), "token": ADMIN_TOKEN},
         )
         assert reply.status == 303, reply.text
-        return cls(browser)
+        dashboard = (await browser.get("/web/admin")).page
+        return cls(browser, dashboard.hidden("/web/admin/events", "csrf_token"))
 
     async def page(self, path: str = "/web/admin") -> Page:
         reply = await self.browser.get(path)
         assert reply.status == 200, reply.text
         return reply.page
 
-    async def token(self) -> str:
-        return (await self.page()).hidden("/web/admin/events", "csrf_token")
-
     async def post(self, path: str, data: dict[str, str] | list[tuple[str, str]]) -> Reply:
         """POST with the page's CSRF token added (unless `data` has one)."""
         fields = list(data.items()) if isinstance(data, dict) else list(data)
         if not any(name == "csrf_token" for name, _ in fields):
-            fields.append(("csrf_token", await self.token()))
+            fields.append(("csrf_token", self.csrf_token))
         return await self.browser.post(path, fields)

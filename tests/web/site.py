@@ -119,8 +119,9 @@ class Member:
         )
         assert reply.status == 303, reply.text
 
-    async def token(self, path: str = "/web/c/general") -> str:
-        """The member's CSRF token, read from a page's reaction form."""
+    async def token(self, path: str = "/web/me/delete") -> str:
+        """The member's CSRF token (one for all their forms), read from the last form of a
+        page; by default the small *Delete my data* confirmation."""
         page = (await self.get(path)).page
         return page.all("input", name="csrf_token")[-1].attrs["value"]
 

@@ -18,9 +18,10 @@ from aiohttp import web
 
 from bot.app import SERVICES, build_app
 from bot.domain import Actor, Platform, Post, PostKind, ReactionAdded, SectionCounts
+from bot.scheduling import Scheduling
 from bot.services import Services
 from tests.web.conftest import copy_template
-from tests.web.site import web_settings
+from tests.web.site import ADMIN_TOKEN, web_settings
 
 pytestmark = [pytest.mark.browser, pytest.mark.asyncio(loop_scope="module")]
 
@@ -247,3 +248,26 @@ def _title(served: Served, post: Post) -> str:
     section = served.services.engagement.paper.section(post.section_id or "")
     assert section is not None
     return section.title
+
+
+async def test_organiser_fixes_a_refused_event_then_schedules_it(page: Any, served: Served) -> None:
+    await page.goto("/web/admin")
+    await page.get_by_label("Organiser token").fill(ADMIN_TOKEN)
+    await _submit(page, page.get_by_role("button", name="Sign in"))
+    await page.get_by_label("Title").fill("Open house")
+    await page.locator("#event-start-date").fill("2030-06-10")
+    await page.locator("#event-start-time").fill("14:00")
+    await page.locator("#event-end-time").fill("13:00")
+    await page.get_by_label("#general").check()
+    await _submit(page, page.get_by_role("button", name="Schedule event"))
+    focused = await page.evaluate("document.activeElement.className")
+    assert focused == "error-summary"  # the summary takes focus, so it is read first
+    assert await page.locator("#event-end-time").get_attribute("aria-invalid") == "true"
+    assert await page.get_by_label("Title").input_value() == "Open house"
+
+    await page.locator("#event-end-time").fill("16:00")
+    await _submit(page, page.get_by_role("button", name="Schedule event"))
+    assert await _focused_id(page) == "schedule-done"
+    agenda = await Scheduling.from_services(served.services).agenda()
+    assert [item.event.title for item in agenda.events] == ["Open house"]
+    await page.screenshot(path=served.shots / "organiser-scheduled.png", full_page=True)

@@ -44,6 +44,11 @@ async def _responses(ann: Member, post: Post) -> None:
     assert reply.status == 303
 
 
+def _files(folder: Path) -> list[str]:
+    """The names in the export folder (none when it was never made)."""
+    return sorted(p.name for p in folder.iterdir()) if folder.exists() else []
+
+
 async def _export(site: Site, choice: str) -> tuple[Organiser, str]:
     """Ask for an export on the organiser page; the link's path and query."""
     organiser = await Organiser.sign_in(site)
@@ -70,7 +75,7 @@ async def test_csv_export_link_downloads_the_responses(
     reply, body = await _download(organiser.browser, path)
     assert reply.status == 200
     # One finished ZIP in the folder; the tables it was packed from are gone.
-    assert [p.name for p in export_folder.iterdir()] == [Path(urlsplit(path).path).name]
+    assert _files(export_folder) == [Path(urlsplit(path).path).name]
     archive = zipfile.ZipFile(io.BytesIO(body))
     assert "feedback.csv" in archive.namelist()
     with archive.open("feedback.csv") as raw:
@@ -102,6 +107,7 @@ async def test_jsonl_export_link_downloads_json_lines(
     await _responses(ann, posts[0])
     organiser, path = await _export(site, "jsonl")
     reply, body = await _download(organiser.browser, path)
+    assert reply.status == 200
     archive = zipfile.ZipFile(io.BytesIO(body))
     lines = archive.read("feedback.jsonl").decode("utf-8").splitlines()
     records = [json.loads(line) for line in lines]
@@ -150,7 +156,7 @@ async def test_export_without_csrf_token_writes_nothing(
     organiser = await Organiser.sign_in(site)
     reply = await organiser.browser.post("/web/admin/export", {"format": "csv"})
     assert reply.status == 403
-    assert not export_folder.exists() or not any(export_folder.iterdir())
+    assert _files(export_folder) == []
 
 
 async def test_export_by_a_member_is_refused(
@@ -158,7 +164,7 @@ async def test_export_by_a_member_is_refused(
 ) -> None:
     reply = await ann.post("/web/admin/export", {"format": "xlsx", "csrf_token": await ann.token()})
     assert reply.status == 403
-    assert not export_folder.exists() or not any(export_folder.iterdir())
+    assert _files(export_folder) == []
 
 
 async def test_unknown_export_format_is_refused(
@@ -168,4 +174,20 @@ async def test_unknown_export_format_is_refused(
     reply = await organiser.post("/web/admin/export", {"format": "pdf"})
     assert reply.status == 422
     assert "CSV, XLSX or JSON Lines" in reply.page.one("div", class_="error-summary").text
-    assert not export_folder.exists() or not any(export_folder.iterdir())
+    assert _files(export_folder) == []
+
+
+async def test_unwritable_export_folder_is_reported_on_the_page(
+    site: Site, posts: list[Post], export_folder: Path
+) -> None:
+    _make_file(export_folder)  # a file where the folder should be
+    organiser = await Organiser.sign_in(site)
+    reply = await organiser.post("/web/admin/export", {"format": "xlsx"})
+    assert reply.status == 500
+    message = reply.page.one("div", class_="error-summary").text
+    assert "ENGAGE_EXPORT_DIR" in message
+    assert reply.page.all(id="export-link") == []
+
+
+def _make_file(path: Path) -> None:
+    path.write_text("not a folder")

@@ -220,7 +220,8 @@ async def test_quote_choice_is_offered_as_an_optional_select_and_stored(
 ) -> None:
     page = await _form(ann, posts[0])
     choice = page.by_id(f"field-{QUOTE_FIELD.name}")
-    assert choice.tag == "select" and "required" not in choice.attrs
+    assert choice.tag == "select"
+    assert "required" not in choice.attrs
     assert page.label_for(f"field-{QUOTE_FIELD.name}") == "May we quote you? (optional)"
     options = page.inside(choice, "option")
     assert [o.attrs["value"] for o in options] == ["", *QUOTE_CHOICES]

@@ -58,7 +58,8 @@ def _error(page: Page, name: str, control: str) -> str:
     assert element.attrs.get("aria-invalid") == "true", control
     assert f"event-{name}-error" in element.attrs["aria-describedby"].split()
     summary = page.one("div", class_="error-summary")
-    assert "autofocus" in summary.attrs and summary.attrs["role"] == "alert"
+    assert "autofocus" in summary.attrs
+    assert summary.attrs["role"] == "alert"
     return " ".join(page.by_id(f"event-{name}-error").text.removeprefix("Error: ").split())
 
 
@@ -78,7 +79,8 @@ async def test_form_offers_channels_sections_zones_and_default_reminders(
     assert page.label_for("event-start-date") == "Date"
     zone = page.by_id("event-timezone")
     chosen = [o for o in page.all("option", selected="") if o.attrs["value"] == "Europe/London"]
-    assert zone.attrs["name"] == "timezone" and chosen
+    assert zone.attrs["name"] == "timezone"
+    assert chosen
     assert page.by_id("event-channel-general").attrs["value"] == "general"
     sections = [e.attrs["value"] for e in page.all("input", name="section")]
     assert sections == [s.id for s in site.services.engagement.paper.sections]
@@ -110,8 +112,12 @@ async def test_event_is_scheduled_with_reminders_and_follow_up_and_listed(
     page = await organiser.page(reply.location.split("#")[0])
     assert "Scheduled “Open house: the practice network”" in page.by_id("schedule-done").text
     listed = page.by_id(f"event-{event.id}")
-    assert "Wednesday 10 June 2026, 14:00 BST" in page.html
     assert listed.tag == "article"
+    facts = [" ".join(e.text.split()) for e in page.inside(listed, "dd")]
+    assert facts[:2] == [
+        "Wednesday 10 June 2026, 14:00 BST to 15:00 BST (Europe/London)",
+        "#general (web)",
+    ]
     states = [e.text for e in page.all("td", class_="state state--scheduled")]
     assert len(states) == 3
 
@@ -210,7 +216,10 @@ async def test_every_missing_field_is_reported_at_once_with_values_kept(
     assert _error(page, "title", "event-title") == "Give the event a title."
     assert _error(page, "start", "event-start-time") == "Enter the time the event starts."
     assert _error(page, "link", "event-link").startswith("'not a link <b>' is not a web address")
-    assert _error(page, "targets", "event-sector").startswith("Say where to post")
+    assert (
+        _error(page, "targets", "event-sector")
+        == "Tick at least one channel, or give a sector tag."
+    )
     summary = page.one("div", class_="error-summary")
     links = [a.attrs["href"] for a in page.inside(summary, "a")]
     assert links == ["#event-title", "#event-start-date", "#event-link", "#event-sector"]
@@ -344,3 +353,12 @@ async def test_missed_and_sent_prompts_are_listed_with_their_state(
     assert "not sent" in missed.text
     assert page.one("td", class_="state state--sent").text.startswith("sent")
     assert day_before < site.clock.now()
+
+
+async def test_cancelling_an_unknown_event_says_so(site: Site, posts: list[Post]) -> None:
+    organiser = await Organiser.sign_in(site)
+    before = site.counts()
+    reply = await organiser.post("/web/admin/events/4242/cancel", {})
+    assert reply.status == 422
+    assert "There is no event 4242" in reply.page.one("div", class_="error-summary").text
+    assert site.counts() == before
