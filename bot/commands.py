@@ -62,6 +62,12 @@ async def run_command(
     if command.actor.user_id not in organisers:
         return CommandReply(text=REFUSAL, ok=False)
     if verb == "export":
+        if words[1:] and words[1].lower() != "xlsx":
+            return CommandReply(
+                text="Exports from chat are Excel workbooks (`export` or `export xlsx`); "
+                "for CSV or JSON Lines run `engage export` on the server.",
+                ok=False,
+            )
         return await _export(command, services=services)
     if verb == "status":
         return CommandReply(text=await status_text(engagement))

@@ -143,20 +143,20 @@ class OutboxSender:
             lane = self._lanes.get(post.channel_id)
             if lane is None:
                 lane = self._lanes[post.channel_id] = _Lane()
-                if channels is not None:
-                    lane.channel, lane.channel_read = channels.get(post.channel_id), True
+                if post.channel_id in channels:
+                    lane.channel, lane.channel_read = channels[post.channel_id], True
             claimed = _Claimed(post=post, lease_ends=now + usable, lease_until=now + lease)
             lane.queue.put_nowait(claimed)
             if lane.task is None or lane.task.done():
                 lane.task = asyncio.create_task(self._drain_lane(post.channel_id, lane))
         return len(posts)
 
-    async def _prefetch(self, posts: Sequence[Post]) -> dict[int, Channel] | None:
-        """In one read: the channels of new lanes, and the sections the rows carry (so lanes
-        starting together do not each read them). None if it failed: lanes read their own."""
-        ids = {p.channel_id for p in posts} - self._lanes.keys()
+    async def _prefetch(self, posts: Sequence[Post]) -> dict[int, Channel]:
+        """In one read: the platform's channels, for new lanes, and the sections the rows carry
+        (so lanes starting together do not each read them). A lane whose channel is not here
+        (the read failed, or the lane is new since) reads its own."""
         keys = {k for p in posts if (k := _section_key(p)) and k not in self._sections}
-        if not ids and not keys:
+        if not posts or (not keys and {p.channel_id for p in posts} <= self._lanes.keys()):
             return {}
         try:
             async with read_transaction(self._store) as tx:
@@ -169,8 +169,8 @@ class OutboxSender:
                         self._sections[(paper_id, section_id, version)] = section
         except Exception as error:
             log.warning("reading for claimed rows failed (%s); each lane reads its own", error)
-            return None
-        return {channel.id: channel for channel in listed if channel.id in ids}
+            return {}
+        return {channel.id: channel for channel in listed}
 
     async def join(self) -> None:
         """Wait until every lane has emptied."""

@@ -85,3 +85,9 @@ async def test_commands_that_need_the_server_say_so_without_it(engagement: Engag
     reply = await run_command(engagement, _command("export"), organisers={"U-org"}, here="x")
     assert not reply.ok
     assert "not available here" in reply.text
+
+
+async def test_chat_export_in_another_format_says_where_to_get_it(engagement: Engagement) -> None:
+    reply = await run_command(engagement, _command("export csv"), organisers={"U-org"}, here="x")
+    assert not reply.ok
+    assert "engage export" in reply.text

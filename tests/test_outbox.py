@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import itertools
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from datetime import timedelta
 from typing import Any, cast
@@ -300,3 +300,51 @@ async def test_recording_that_fails_until_the_lease_ends_is_reported_loudly(
     assert clock.now() - started <= timedelta(seconds=60)
     assert any("may be sent again" in r.getMessage() for r in caplog.records)
     assert 'result="unrecorded"} 1.0' in metrics.render().decode()
+
+
+class _SlowReads:
+    """The real store; while `before_read` is set, each read-only transaction first awaits it
+    (a slow read during which other tasks run)."""
+
+    def __init__(self, inner: SqlStore) -> None:
+        self.inner = inner
+        self.before_read: Callable[[], Awaitable[None]] | None = None
+
+    def transaction(self) -> AbstractAsyncContextManager[StoreSession]:
+        return self.inner.transaction()
+
+    @asynccontextmanager
+    async def reading(self) -> AsyncIterator[StoreSession]:
+        if self.before_read is not None:
+            await self.before_read()
+        async with self.inner.reading() as tx:
+            yield tx
+
+    async def ping(self) -> bool:
+        return await self.inner.ping()
+
+    async def close(self) -> None:
+        await self.inner.close()
+
+
+async def test_a_row_claimed_while_its_channels_lane_is_ending_is_still_sent(
+    engagement: Engagement, store: SqlStore, clock: ManualClock
+) -> None:
+    await _channels(engagement, "general")
+    await engagement.publish(sections=["1", "2"], target="#general")
+    slow = _SlowReads(store)
+    fake = FakePlatform(clock=clock)
+    policy = OutboxPolicy(batch_size=1)
+    sender = OutboxSender(platform=fake, store=slow, clock=clock, policy=policy)
+    assert await sender.claim_once() == 1  # the lane of #general starts with section 1
+    # The next claim takes section 2 and reads; meanwhile the lane sends section 1, has
+    # nothing left and goes away, so section 2 needs a new lane.
+    slow.before_read = sender.join
+    assert await sender.claim_once() == 1
+    slow.before_read = None
+    await sender.drain()
+
+    async with store.reading() as tx:
+        posts = await tx.list_posts()
+    assert [p.state for p in posts] == [PostState.SENT, PostState.SENT]
+    assert len(fake.sent) == 2

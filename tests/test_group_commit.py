@@ -1,0 +1,92 @@
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime
+
+import pytest
+
+from bot.domain import Platform
+from bot.group_commit import GroupCommit
+from bot.ports import StoreSession
+from storage.store import SqlStore
+
+NOW = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
+
+
+async def _claim_all(tx: StoreSession, ids: list[str]) -> list[bool]:
+    """Claim event ids in the shared transaction; "bad" ids fail the whole batch."""
+    if any(i.startswith("bad") for i in ids):
+        raise ValueError(f"cannot store {[i for i in ids if i.startswith('bad')]}")
+    claimed = []
+    for event_id in ids:
+        claimed.append(
+            await tx.claim_event(
+                platform=Platform.WEB, workspace_id="local", event_id=event_id, now=NOW
+            )
+        )
+    return claimed
+
+
+async def test_items_queued_together_share_one_transaction(store: SqlStore) -> None:
+    writes = GroupCommit(store=store, apply=_claim_all)
+    results = await asyncio.gather(
+        *(writes.submit(f"e{n}") for n in range(10)), writes.submit("e0")
+    )
+    assert results == [True] * 10 + [False]
+    assert writes.batches == 1
+
+
+async def test_a_batch_is_never_larger_than_asked(store: SqlStore) -> None:
+    writes = GroupCommit(store=store, apply=_claim_all, max_batch=4)
+    await asyncio.gather(*(writes.submit(f"e{n}") for n in range(10)))
+    assert writes.batches == 3
+
+
+async def test_a_failing_item_fails_alone_and_the_others_are_committed(store: SqlStore) -> None:
+    writes = GroupCommit(store=store, apply=_claim_all)
+    results = await asyncio.gather(
+        writes.submit("e1"), writes.submit("bad1"), writes.submit("e2"), return_exceptions=True
+    )
+    assert results[0] is True
+    assert isinstance(results[1], ValueError)
+    assert results[2] is True
+    async with store.transaction() as tx:  # committed: claiming again says "seen"
+        assert await _claim_all(tx, ["e1", "e2", "e3"]) == [False, False, True]
+
+
+async def test_a_caller_that_gives_up_does_not_stop_its_write_or_the_others(
+    store: SqlStore,
+) -> None:
+    writes = GroupCommit(store=store, apply=_claim_all)
+    impatient = asyncio.ensure_future(writes.submit("e1"))
+    patient = asyncio.ensure_future(writes.submit("e2"))
+    await asyncio.sleep(0)
+    impatient.cancel()
+    assert await patient is True
+    await writes.aclose()
+    async with store.transaction() as tx:
+        assert await _claim_all(tx, ["e1"]) == [False]
+
+
+async def test_stopping_the_worker_fails_every_waiting_caller_instead_of_hanging(
+    store: SqlStore,
+) -> None:
+    started = asyncio.Event()
+
+    async def slow(tx: StoreSession, ids: list[str]) -> list[bool]:
+        started.set()
+        await asyncio.Event().wait()  # never finishes on its own
+        return []
+
+    writes = GroupCommit(store=store, apply=slow)
+    first = asyncio.ensure_future(writes.submit("e1"))
+    await started.wait()
+    second = asyncio.ensure_future(writes.submit("e2"))
+    await asyncio.sleep(0)
+    # As when the loop shuts down: every task is cancelled, the worker too.
+    (worker,) = [t for t in asyncio.all_tasks() if t.get_name() == "group-commit"]
+    worker.cancel()
+    await writes.aclose()
+    for caller in (first, second):
+        with pytest.raises(asyncio.CancelledError):
+            await caller
