@@ -18,6 +18,7 @@ so 1.0 cannot be reached). The bound of the rate limit alone, (sections - 1) s, 
 too. Duplicates and losses are counted from the fake's records and the outbox rows.
 
     .venv/bin/python -m bench.slack_fanout [--channels 200] [--sections 5] [--fault-rate 0.05]
+        [--rounds 1]   # with N > 1, also the median ratio of each over the N rounds
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import statistics
 import tempfile
 import time
 from collections import Counter
@@ -90,7 +92,7 @@ async def engage(
             await services.store.close()
 
 
-async def baseline(shape: Shape, folder: Path) -> None:
+async def baseline(shape: Shape, folder: Path) -> float:
     """The adapter alone: no outbox, no database writes while posting."""
     url = f"sqlite+aiosqlite:///{folder / 'baseline.db'}"
     async with engage(shape, database_url=url, folder=folder) as (services, fake):
@@ -119,10 +121,12 @@ async def baseline(shape: Shape, folder: Path) -> None:
 
         await asyncio.gather(*(lane(c) for c in channels))
         elapsed = time.monotonic() - started
-        report(await fake.records(), fake, elapsed=elapsed, sections=shape.sections, posts=None)
+        return report(
+            await fake.records(), fake, elapsed=elapsed, sections=shape.sections, posts=None
+        )
 
 
-async def outbox(shape: Shape, *, database_url: str, folder: Path) -> None:
+async def outbox(shape: Shape, *, database_url: str, folder: Path) -> float:
     """engage's own path: publish, then the OutboxSender delivers."""
     async with engage(shape, database_url=database_url, folder=folder) as (services, fake):
         result = await services.engagement.publish(
@@ -136,7 +140,9 @@ async def outbox(shape: Shape, *, database_url: str, folder: Path) -> None:
         elapsed = time.monotonic() - started
         stop.set()
         await sender
-        report(await fake.records(), fake, elapsed=elapsed, sections=shape.sections, posts=posts)
+        return report(
+            await fake.records(), fake, elapsed=elapsed, sections=shape.sections, posts=posts
+        )
 
 
 async def _settled(services: Services, rows: int, database_url: str) -> list[Post]:
@@ -163,7 +169,8 @@ def report(
     elapsed: float,
     sections: int,
     posts: list[Post] | None,
-) -> None:
+) -> float:
+    """Print the figures of one run; returns its ratio to the bound."""
     messages = records["messages"]
     duplicates = sum(n - 1 for n in Counter((m["channel"], m["text"]) for m in messages).values())
     calls = [c for c in records["calls"] if c["method"] == "chat.postMessage"]
@@ -190,6 +197,7 @@ def report(
         f"  (rate limit alone, as if no 429 were injected: {naive:.2f} s, "
         f"ratio {elapsed / naive:.2f})"
     )
+    return elapsed / bound
 
 
 def _classify_429s(calls: list[dict[str, Any]], *, interval: float) -> tuple[Counter[str], int]:
@@ -214,22 +222,32 @@ async def _all(args: argparse.Namespace) -> None:
     shape = Shape(channels=args.channels, sections=args.sections, fault_rate=args.fault_rate)
     print(
         f"{shape.sections} sections x {shape.channels} channels, 1 msg/s/channel, "
-        f"{shape.fault_rate:.0%} of calls answered 429 (Retry-After: 1)"
+        f"{shape.fault_rate:.0%} of calls answered 429 (Retry-After: 1), {args.rounds} round(s)"
     )
-    with tempfile.TemporaryDirectory() as folder:
-        print("\n== baseline: SlackPlatform alone, no outbox ==")
-        await baseline(shape, Path(folder))
-    if not args.skip_sqlite:
-        print("\n== engage outbox, SQLite file ==")
+    ratios: dict[str, list[float]] = {"baseline": [], "SQLite": [], "PostgreSQL": []}
+    for round_ in range(1, args.rounds + 1):
+        suffix = f" (round {round_})" if args.rounds > 1 else ""
         with tempfile.TemporaryDirectory() as folder:
-            url = f"sqlite+aiosqlite:///{Path(folder) / 'fanout.db'}"
-            await outbox(shape, database_url=url, folder=Path(folder))
-    if not args.skip_postgres:
-        print("\n== engage outbox, PostgreSQL (fresh database) ==")
-        async with fresh_postgres(args.postgres) as pg_url:
-            if pg_url is not None:
-                with tempfile.TemporaryDirectory() as folder:
-                    await outbox(shape, database_url=pg_url, folder=Path(folder))
+            print(f"\n== baseline: SlackPlatform alone, no outbox{suffix} ==")
+            ratios["baseline"].append(await baseline(shape, Path(folder)))
+        if not args.skip_sqlite:
+            print(f"\n== engage outbox, SQLite file{suffix} ==")
+            with tempfile.TemporaryDirectory() as folder:
+                url = f"sqlite+aiosqlite:///{Path(folder) / 'fanout.db'}"
+                ratios["SQLite"].append(await outbox(shape, database_url=url, folder=Path(folder)))
+        if not args.skip_postgres:
+            print(f"\n== engage outbox, PostgreSQL (fresh database){suffix} ==")
+            async with fresh_postgres(args.postgres) as pg_url:
+                if pg_url is not None:
+                    with tempfile.TemporaryDirectory() as folder:
+                        ratio = await outbox(shape, database_url=pg_url, folder=Path(folder))
+                        ratios["PostgreSQL"].append(ratio)
+    if args.rounds > 1:
+        print(f"\n== median ratio to the bound over {args.rounds} rounds (target <= 1.2) ==")
+        for name, values in ratios.items():
+            if values:
+                listed = " ".join(f"{v:.2f}" for v in values)
+                print(f"{name:<11} {statistics.median(values):.2f}   ({listed})")
 
 
 def main() -> None:
@@ -244,6 +262,7 @@ def main() -> None:
     )
     parser.add_argument("--skip-postgres", action="store_true")
     parser.add_argument("--skip-sqlite", action="store_true")
+    parser.add_argument("--rounds", type=int, default=1, help="run everything this many times")
     args = parser.parse_args()
     logging.basicConfig(level=logging.ERROR)
     asyncio.run(_all(args))

@@ -52,7 +52,8 @@ async def test_give_feedback_opens_a_modal_with_the_sections_form(
 ) -> None:
     view = await _open(world, post)
     inputs = {b["block_id"]: b for b in view["blocks"] if b["type"] == "input"}
-    assert list(inputs) == ["nature", "summary", "details", "role", "org", "email"]
+    assert list(inputs) == ["nature", "summary", "details", "role", "org", "email", "quote"]
+    assert inputs["quote"]["optional"] is True
     assert inputs["summary"]["element"]["min_length"] == 5
     assert inputs["details"]["element"]["multiline"] is True
     assert inputs["email"]["element"]["type"] == "email_text_input"

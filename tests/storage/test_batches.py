@@ -161,9 +161,12 @@ async def test_mark_posts_sent_records_every_delivery_and_can_be_repeated(
 
 
 async def test_mark_posts_sent_refuses_an_unknown_post(store: SqlStore, now: datetime) -> None:
-    with pytest.raises(NotFound, match="no post with id 999"):
+    async def mark_unknown() -> None:
         async with store.transaction() as tx:
             await tx.mark_posts_sent(deliveries={999: ("m1",)}, now=now)
+
+    with pytest.raises(NotFound, match="no post with id 999"):
+        await mark_unknown()
 
 
 def _new(channel_id: int, key: str) -> NewPost:

@@ -76,11 +76,14 @@ async def test_sqlite_writers_of_one_process_take_turns_in_arrival_order(
 async def test_a_sqlite_writer_nested_in_another_is_refused_with_a_clear_error(
     impatient_sqlite: SqlStore, now: datetime
 ) -> None:
-    with pytest.raises(WriterQueueTimeout, match="held open too long"):
+    async def nested() -> None:
         async with impatient_sqlite.transaction() as outer:
             await _claim(outer, "outer", now)
             async with impatient_sqlite.transaction() as inner:
                 await _claim(inner, "inner", now)
+
+    with pytest.raises(WriterQueueTimeout, match="held open too long"):
+        await nested()
     # Both were rolled back, and the turn was given back.
     async with impatient_sqlite.transaction() as tx:
         assert await _claim(tx, "outer", now)
