@@ -7,6 +7,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
+from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
 from bot.app import SERVICES, build_app
@@ -15,23 +16,24 @@ from bot.config import Settings
 from bot.domain import Actor, OrganiserCommand, Platform, ReplyPosted
 from bot.services import Services
 
+Client = TestClient[web.Request, web.Application]
 ORGANISER = Actor(user_id="U-org")
 ADA = Actor(user_id="U-ada", display_name="Ada Lovelace", organisation="Northshire")
 
 
 @pytest.fixture
-async def client(sqlite_url: str, tmp_path: Path) -> AsyncIterator[TestClient[object, object]]:
+async def client(sqlite_url: str, tmp_path: Path) -> AsyncIterator[Client]:
     settings = Settings(
         database_url=sqlite_url,
-        secret_key="test-secret",  # type: ignore[arg-type]
+        secret_key="test-secret",
         export_dir=tmp_path / "exports",
     )
     async with TestClient(TestServer(build_app(settings))) as the_client:
         yield the_client
 
 
-def _services(client: TestClient[object, object]) -> Services:
-    return client.app[SERVICES]  # type: ignore[index]
+def _services(client: Client) -> Services:
+    return client.app[SERVICES]
 
 
 def _command(text: str, actor: Actor) -> OrganiserCommand:
@@ -66,7 +68,7 @@ async def _ada_replies(services: Services) -> int:
 
 
 async def test_delete_my_data_removes_the_members_words_and_name(
-    client: TestClient[object, object],
+    client: Client,
 ) -> None:
     services = _services(client)
     post_id = await _ada_replies(services)
@@ -90,7 +92,7 @@ async def test_delete_my_data_removes_the_members_words_and_name(
 
 
 async def test_export_in_chat_gives_a_link_that_downloads_the_file(
-    client: TestClient[object, object],
+    client: Client,
 ) -> None:
     services = _services(client)
     await _ada_replies(services)
