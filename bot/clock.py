@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, datetime, timedelta
 
+from bot.ports import Clock
+
 
 class SystemClock:
     """The wall clock, in UTC."""
@@ -41,3 +43,14 @@ class ManualClock:
     async def sleep(self, seconds: float) -> None:
         self.advance(max(0.0, seconds))
         await asyncio.sleep(0)
+
+
+async def wait_any(clock: Clock, seconds: float, *events: asyncio.Event) -> None:
+    """Sleep `seconds` on `clock`, returning early when any of `events` is set."""
+    sleeper = asyncio.ensure_future(clock.sleep(seconds))
+    waiters = [asyncio.ensure_future(e.wait()) for e in events]
+    try:
+        await asyncio.wait([sleeper, *waiters], return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for task in (sleeper, *waiters):
+            task.cancel()

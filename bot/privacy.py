@@ -1,9 +1,7 @@
 """What members agree to, and forgetting them when they ask.
 
-- Consent: `needs_consent` says whether a member has yet to see the consent notice
-  (`settings.consent_text`); `record_consent` notes that they have.
-- Quoting: `record_quote_preference` stores their answer to "may we quote you?" (the form field
-  is `bot.quote.QUOTE_FIELD`); exports apply it.
+- Consent and quoting are recorded by the engagement service with each accepted feedback
+  (`Engagement.submit_feedback`); exports apply the quote preference.
 - Erasure: `erase_participant` removes a person's identifiers (platform user id, name,
   organisation), their reply texts and edit history, and their feedback answers except the two
   categorical ones (nature and role), and gives them a fresh pseudonymous key. Their rows stay,
@@ -14,14 +12,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from datetime import datetime
 
 from bot.domain import Platform
 from bot.errors import EngageError
 from bot.ports import Store
-from bot.ports_export import ErasureCounts, ParticipantPrivacy, QuotePreference
-from bot.quote import quote_choice
+from bot.ports_export import ErasureCounts, ParticipantPrivacy
 
 SELF = "self"
 """The audit actor for a member erasing their own data (their platform id must not be kept)."""
@@ -45,86 +41,6 @@ def require_organiser(is_organiser: bool, *, action: str) -> None:
     `action` completes "only the consultation's organisers can …" ("export responses")."""
     if not is_organiser:
         raise NotAllowed(REFUSAL.format(action=action))
-
-
-async def needs_consent(
-    store: Store, *, platform: Platform, workspace_id: str, user_id: str
-) -> bool:
-    """True until the member has been shown the consent notice (and after an erasure)."""
-    async with store.transaction() as tx:
-        found = await tx.find_privacy(platform=platform, workspace_id=workspace_id, user_id=user_id)
-    return found is None or found.consented_at is None
-
-
-async def record_consent(
-    store: Store,
-    *,
-    platform: Platform,
-    workspace_id: str,
-    user_id: str,
-    now: datetime,
-    display_name: str | None = None,
-) -> None:
-    """Note that the member has seen the consent notice; the first time is the one kept."""
-    async with store.transaction() as tx:
-        person = await tx.upsert_participant(
-            platform=platform,
-            workspace_id=workspace_id,
-            user_id=user_id,
-            display_name=display_name,
-            organisation=None,
-            now=now,
-        )
-        await tx.record_consent(participant_id=person.id, now=now)
-
-
-async def record_quote_preference(
-    store: Store,
-    *,
-    platform: Platform,
-    workspace_id: str,
-    user_id: str,
-    preference: QuotePreference,
-    now: datetime,
-) -> None:
-    """Store the member's answer to "may we quote you?" (the latest answer wins)."""
-    async with store.transaction() as tx:
-        person = await tx.upsert_participant(
-            platform=platform,
-            workspace_id=workspace_id,
-            user_id=user_id,
-            display_name=None,
-            organisation=None,
-            now=now,
-        )
-        await tx.set_quote_preference(participant_id=person.id, preference=preference)
-
-
-async def remember_form_choices(
-    store: Store,
-    *,
-    platform: Platform,
-    workspace_id: str,
-    user_id: str,
-    values: Mapping[str, object],
-    now: datetime,
-) -> QuotePreference | None:
-    """After an accepted feedback submission: the member has seen the consent notice, and the
-    quote choice they made (if any) is stored. Returns that choice."""
-    await record_consent(
-        store, platform=platform, workspace_id=workspace_id, user_id=user_id, now=now
-    )
-    choice = quote_choice(values)
-    if choice is not None:
-        await record_quote_preference(
-            store,
-            platform=platform,
-            workspace_id=workspace_id,
-            user_id=user_id,
-            preference=choice,
-            now=now,
-        )
-    return choice
 
 
 async def erase_participant(

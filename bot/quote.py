@@ -1,6 +1,6 @@
 """ "May we quote you?": the form field, its answers, and which answer wins.
 
-The answer is stored on the participant (`record_quote_preference` in `bot.privacy`), so it covers
+The answer is stored on the participant (by `Engagement.submit_feedback`), so it covers
 their replies too. Exports apply it: *named* lets a name appear (with --include-personal-data),
 *anonymised* never shows who said it, *none* also leaves their free text out.
 """

@@ -18,6 +18,7 @@ import socket
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from bot.clock import wait_any
 from bot.domain import Paper, Platform
 from bot.firing import FirePolicy, FireReport, PromptFirer
 from bot.ports import Clock, Store
@@ -103,7 +104,7 @@ class PromptScheduler:
                     "firing prompts failed; trying again in %ss", self._policy.poll_seconds
                 )
                 delay = self._policy.poll_seconds
-            await _wait_any(self._clock, delay, stop, self._wake)
+            await wait_any(self._clock, delay, stop, self._wake)
         log.info("scheduler stopped")
 
     def _delay(self, report: FireReport) -> float:
@@ -114,14 +115,3 @@ class PromptScheduler:
             return min(self._policy.poll_seconds, seconds)
         # Due already: fell due while we fired (go again now), or held by another replica.
         return 0.0 if report.claimed else _BUSY_PAUSE
-
-
-async def _wait_any(clock: Clock, seconds: float, *events: asyncio.Event) -> None:
-    """Sleep on the clock, returning early when any event is set."""
-    sleeper = asyncio.ensure_future(clock.sleep(seconds))
-    waiters = [asyncio.ensure_future(e.wait()) for e in events]
-    try:
-        await asyncio.wait([sleeper, *waiters], return_when=asyncio.FIRST_COMPLETED)
-    finally:
-        for task in (sleeper, *waiters):
-            task.cancel()

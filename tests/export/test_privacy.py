@@ -25,9 +25,6 @@ from bot.privacy import (
     erase_for_organiser,
     erase_participant,
     erasure_text,
-    needs_consent,
-    record_consent,
-    remember_form_choices,
     require_organiser,
 )
 from bot.quote import QUOTE_FIELD, quote_choice, strictest, with_quote_field
@@ -188,42 +185,34 @@ async def test_a_member_who_returns_after_erasure_is_asked_for_consent_again(
     store: SqlStore, dataset: Dataset
 ) -> None:
     who: dict[str, Any] = {"platform": Platform.SLACK, "workspace_id": "T1", "user_id": "U0ANN"}
-    assert await needs_consent(store, **who)
-    await record_consent(store, **who, now=dataset.t0)
-    await record_consent(store, **who, now=dataset.t0 + timedelta(days=1))
-    assert not await needs_consent(store, **who)
+    async with store.transaction() as tx:
+        found = await tx.find_privacy(**who)
+        assert found is not None
+        assert found.consented_at is None
+        await tx.record_consent(participant_id=found.participant.id, now=dataset.t0)
+        await tx.record_consent(
+            participant_id=found.participant.id, now=dataset.t0 + timedelta(days=1)
+        )
     async with store.transaction() as tx:
         found = await tx.find_privacy(**who)
     assert found is not None
     assert found.consented_at == dataset.t0  # the first time is kept
     await erase_participant(store, **who, actor=SELF, now=dataset.t0)
-    assert await needs_consent(store, **who)
-
-
-async def test_a_stranger_needs_consent_and_recording_it_creates_them(
-    store: SqlStore, dataset: Dataset
-) -> None:
-    who: dict[str, Any] = {"platform": Platform.WEB, "workspace_id": "local", "user_id": "w-1"}
-    assert await needs_consent(store, **who)
-    await record_consent(store, **who, now=dataset.t0, display_name="Wendy")
     async with store.transaction() as tx:
-        found = await tx.find_privacy(**who)
-    assert found is not None
-    assert found.participant.display_name == "Wendy"
+        assert await tx.find_privacy(**who) is None
 
 
 async def test_the_quote_choice_on_a_form_is_stored_and_exports_respect_it(
     store: SqlStore, dataset: Dataset, tmp_path: Path
 ) -> None:
-    choice = await remember_form_choices(
-        store,
-        platform=Platform.SLACK,
-        workspace_id="T1",
-        user_id="U0ANN",
-        values={"summary": "x", QUOTE_FIELD.name: "No, please don't quote me"},
-        now=dataset.t0,
-    )
-    assert choice is QuotePreference.NONE
+    async with store.transaction() as tx:
+        ann_privacy = await tx.find_privacy(
+            platform=Platform.SLACK, workspace_id="T1", user_id="U0ANN"
+        )
+        assert ann_privacy is not None
+        await tx.set_quote_preference(
+            participant_id=ann_privacy.participant.id, preference=QuotePreference.NONE
+        )
     await run_export(
         store,
         request=ExportRequest(
