@@ -132,6 +132,11 @@ class Engagement:
                 return None
             return await tx.set_channel_active(channel_id=channel.id, active=False)
 
+    async def channels(self, *, platform: Platform | None = None) -> Sequence[Channel]:
+        """The active channels, optionally of one platform, ordered by id."""
+        async with read_transaction(self._store) as tx:
+            return await tx.list_channels(platform=platform)
+
     async def find_channel(
         self, *, platform: Platform, workspace_id: str, external_id: str
     ) -> Channel | None:

@@ -19,7 +19,6 @@ from adapters.teams.platform import TeamsPlatform
 from adapters.teams.references import channel_reference, team_id_of
 from bot.domain import Platform
 from bot.engagement import Engagement
-from bot.ports import Store
 
 log = logging.getLogger(__name__)
 
@@ -31,9 +30,8 @@ _CHANNEL_EVENTS = {"channelCreated", "channelRenamed", "channelRestored"}
 class Installer:
     """Registers and retires a team's channels as Teams tells the bot about them."""
 
-    def __init__(self, *, engagement: Engagement, store: Store, platform: TeamsPlatform) -> None:
+    def __init__(self, *, engagement: Engagement, platform: TeamsPlatform) -> None:
         self._engagement = engagement
-        self._store = store
         self._platform = platform
 
     async def on_conversation_update(self, context: TurnContext) -> None:
@@ -90,8 +88,7 @@ class Installer:
         team_id = data.team.id if data.team else None
         if place is None or not team_id:
             return 0
-        async with self._store.transaction() as tx:
-            known = await tx.list_channels(platform=Platform.TEAMS)
+        known = await self._engagement.channels(platform=Platform.TEAMS)
         mine = [c for c in known if c.workspace_id == place.tenant_id and team_id_of(c) == team_id]
         for channel in mine:
             await self._deactivate(activity, channel_id=channel.external_id)

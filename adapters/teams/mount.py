@@ -28,9 +28,7 @@ def mount(app: web.Application, services: Services) -> None:
         engagement=services.engagement,
         clock=services.clock,
         platform=platform,
-        installer=Installer(
-            engagement=services.engagement, store=services.store, platform=platform
-        ),
+        installer=Installer(engagement=services.engagement, platform=platform),
         dialogs=Dialogs(
             engagement=services.engagement,
             clock=services.clock,
