@@ -8,10 +8,14 @@ only then hands every caller its result, so an acknowledgement still means "stor
 batch commits the next one gathers by itself, so there is no timer and no added wait when the
 load is light.
 
+Where the database runs write transactions side by side (PostgreSQL), up to `workers` batches
+are in flight at once, so the round trips of one overlap those of the next; on SQLite, whose
+writers take turns anyway, one worker forms the largest batches.
+
 If a batch fails (one bad item, a lost connection, a conflict), its transaction is rolled back
 and each item is applied again in a transaction of its own: one bad item fails only itself.
-The worker runs only while items are queued, so there is nothing to start, and `aclose()` just
-waits for the current batch.
+Workers run only while items are queued, so there is nothing to start, and `aclose()` just
+waits for the current batches.
 """
 
 from __future__ import annotations
@@ -47,12 +51,15 @@ class GroupCommit(Generic[T, R]):
         store: Store,
         apply: Callable[[StoreSession, list[T]], Awaitable[list[R]]],
         max_batch: int = 256,
+        workers: int = 1,
     ) -> None:
         self._store = store
         self._apply = apply
         self._max_batch = max_batch
+        self._most_workers = max(1, workers)
         self._queue: deque[_Queued[T, R]] = deque()
-        self._worker: asyncio.Task[None] | None = None
+        self._workers: set[asyncio.Task[None]] = set()
+        self._busy = 0  # workers applying a batch now
         self.batches = 0  # how many transactions were committed (for tests and benchmarks)
 
     async def submit(self, item: T) -> R:
@@ -62,15 +69,17 @@ class GroupCommit(Generic[T, R]):
         result: asyncio.Future[R] = loop.create_future()
         queued = _Queued(item=item, result=result)
         self._queue.append(queued)
-        worker = self._worker
-        if worker is None or worker.done() or worker.get_loop() is not loop:
-            self._worker = loop.create_task(self._drain(), name="group-commit")
+        self._workers = {w for w in self._workers if not w.done() and w.get_loop() is loop}
+        idle = len(self._workers) - self._busy
+        if idle <= 0 and len(self._workers) < self._most_workers:
+            worker = loop.create_task(self._drain(), name="group-commit")
+            self._workers.add(worker)
         return await result
 
     async def aclose(self) -> None:
         """Wait until everything queued has been applied."""
-        while self._worker is not None and not self._worker.done():
-            await asyncio.wait({self._worker})  # waits without raising what the worker raised
+        while running := {w for w in self._workers if not w.done()}:
+            await asyncio.wait(running)  # waits without raising what a worker raised
 
     async def _drain(self) -> None:
         batch: list[_Queued[T, R]] = []
@@ -78,7 +87,12 @@ class GroupCommit(Generic[T, R]):
             while self._queue:
                 count = min(self._max_batch, len(self._queue))
                 batch = [self._queue.popleft() for _ in range(count)]
-                await self._apply_batch(batch)
+                self._busy += 1
+                try:
+                    await self._apply_batch(batch)
+                finally:
+                    self._busy -= 1
+                batch = []
         except BaseException as stopped:  # cancelled with the app: nobody may wait forever
             for queued in [*batch, *self._queue]:
                 _reject(queued, stopped)

@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from bot.clock import wait_any
 from bot.domain import Channel, Delivery, Post, PostKind, Section
 from bot.errors import PermanentDeliveryError, RateLimited, TransientDeliveryError
 from bot.group_commit import GroupCommit
@@ -119,7 +120,7 @@ class OutboxSender:
                 claimed = 0
             if claimed == 0:
                 self._wake.clear()
-                await _wait_any(self._clock, self._policy.poll_seconds, stop, self._wake)
+                await wait_any(self._clock, self._policy.poll_seconds, stop, self._wake)
         await self.join()
 
     async def claim_once(self) -> int:
@@ -358,14 +359,3 @@ def _section_key(post: Post) -> tuple[str, str, str] | None:
     if post.paper_id is None or post.section_id is None or post.section_version is None:
         return None
     return (post.paper_id, post.section_id, post.section_version)
-
-
-async def _wait_any(clock: Clock, seconds: float, *events: asyncio.Event) -> None:
-    """Sleep on the clock, returning early when any event is set."""
-    sleeper = asyncio.ensure_future(clock.sleep(seconds))
-    waiters = [asyncio.ensure_future(e.wait()) for e in events]
-    try:
-        await asyncio.wait([sleeper, *waiters], return_when=asyncio.FIRST_COMPLETED)
-    finally:
-        for task in (sleeper, *waiters):
-            task.cancel()

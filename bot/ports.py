@@ -445,3 +445,10 @@ def read_transaction(store: Store) -> AbstractAsyncContextManager[StoreSession]:
     if isinstance(store, ReadingStore):
         return store.reading()
     return store.transaction()
+
+
+def write_parallelism(store: Store) -> int:
+    """How many write transactions are worth running side by side on `store`: what its
+    `parallel_writes` says (`SqlStore`: 1 on SQLite, whose writers take turns), else 1."""
+    value = getattr(store, "parallel_writes", 1)
+    return value if isinstance(value, int) and value > 0 else 1

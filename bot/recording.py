@@ -37,6 +37,7 @@ from bot.ports import (
     Store,
     StoreSession,
     read_transaction,
+    write_parallelism,
 )
 
 log = logging.getLogger(__name__)
@@ -63,7 +64,12 @@ class Recorder:
     def __init__(self, *, store: Store, clock: Clock, max_batch: int = 256) -> None:
         self._store = store
         self._clock = clock
-        self._writes = GroupCommit(store=store, apply=self._apply, max_batch=max_batch)
+        self._writes = GroupCommit(
+            store=store,
+            apply=self._apply,
+            max_batch=max_batch,
+            workers=write_parallelism(store),
+        )
         # (platform, workspace, channel, message id) -> our post: once a post has its message
         # ids they never change, so a hit needs no database at all.
         self._posts: OrderedDict[_MessageKey, int] = OrderedDict()

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 import weakref
 from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.engine import URL, Connection, make_url
-from sqlalchemy.exc import ArgumentError, SQLAlchemyError
+from sqlalchemy.exc import ArgumentError, DBAPIError, SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.util import await_
 
@@ -24,6 +25,10 @@ _BEGIN = {"IMMEDIATE": "BEGIN IMMEDIATE", "DEFERRED": "BEGIN DEFERRED"}
 PG_POOL_SIZE = 10
 PG_MAX_OVERFLOW = 20
 PG_STATEMENT_CACHE = 500
+# SQLite connections run in autocommit mode and every transaction is opened and closed by
+# SQLAlchemy (BEGIN in the hook below; Connection.close() rolls back one left open), so the
+# pool's extra ROLLBACK on every return is a no-op that costs a trip to the driver's thread.
+_SQLITE_RESET = None
 
 
 class WriterQueueTimeout(SQLAlchemyError):
@@ -55,7 +60,7 @@ def create_engine(
     write transaction waits at most `write_wait` seconds for the process's other writers."""
     parsed = normalise_url(url)
     if parsed.get_backend_name() == "sqlite":
-        engine = create_async_engine(parsed)
+        engine = create_async_engine(parsed, pool_reset_on_return=_SQLITE_RESET)
         _configure_sqlite(engine, gate=_WriteGate(write_wait))
         return engine
     return create_async_engine(
@@ -80,7 +85,7 @@ def create_read_engine(url: str) -> AsyncEngine | None:
     parsed = normalise_url(url)
     if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
         return None
-    engine = create_async_engine(parsed)
+    engine = create_async_engine(parsed, pool_reset_on_return=_SQLITE_RESET)
     _configure_sqlite(engine, gate=None)
     return engine
 
@@ -100,9 +105,11 @@ def _configure_sqlite(engine: AsyncEngine, *, gate: _WriteGate | None) -> None:
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         try:
+            # The busy timeout first: switching a new file to WAL needs a lock another
+            # process (a second `engage migrate`) may hold for a moment.
+            cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA foreign_keys=ON")
-            cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
             cursor.execute("PRAGMA synchronous=NORMAL")
             if read_only:
                 cursor.execute("PRAGMA query_only=ON")
@@ -114,11 +121,11 @@ def _configure_sqlite(engine: AsyncEngine, *, gate: _WriteGate | None) -> None:
         default = "DEFERRED" if read_only else "IMMEDIATE"
         mode = connection.get_execution_options().get(SQLITE_BEGIN_OPTION, default)
         if mode == "DEFERRED" or gate is None:
-            connection.exec_driver_sql(_BEGIN[mode])
+            _begin(connection, _BEGIN[mode])
             return
         gate.enter(connection.info)
         try:
-            connection.exec_driver_sql(_BEGIN[mode])
+            _begin(connection, _BEGIN[mode])
         except BaseException:
             gate.leave(connection.info)
             raise
@@ -129,6 +136,16 @@ def _configure_sqlite(engine: AsyncEngine, *, gate: _WriteGate | None) -> None:
         @event.listens_for(engine.sync_engine, "checkin")
         def _on_checkin(_dbapi_connection: Any, record: Any) -> None:
             gate.leave(record.info)
+
+
+def _begin(connection: Connection, sql: str) -> None:
+    # Straight to the driver: one trip to aiosqlite's thread instead of the three (cursor,
+    # execute, close) of `exec_driver_sql`, each of which waits for a busy event loop.
+    driver = connection.connection.driver_connection
+    try:
+        await_(driver.execute_fetchall(sql))  # type: ignore[union-attr]
+    except sqlite3.Error as error:
+        raise DBAPIError.instance(sql, [], error, sqlite3.Error) from error
 
 
 class _WriteGate:

@@ -16,6 +16,8 @@ from storage.session import SqlStoreSession
 
 log = logging.getLogger(__name__)
 
+PG_PARALLEL_WRITES = 1
+
 
 class SqlStore:
     """A database reached through an async engine; hands out one session per transaction.
@@ -60,6 +62,11 @@ class SqlStore:
     def dialect(self) -> str:
         """The backend's name: "sqlite" or "postgresql"."""
         return self._engine.dialect.name
+
+    @property
+    def parallel_writes(self) -> int:
+        """How many write transactions are worth running at once: SQLite's take turns."""
+        return 1 if self.dialect == "sqlite" else PG_PARALLEL_WRITES
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[SqlStoreSession]:

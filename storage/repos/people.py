@@ -14,6 +14,7 @@ from bot.domain import Participant, Platform
 from bot.ports import EventKey, NewParticipant, PersonKey
 from storage.mapping import to_participant
 from storage.repos.base import Repo
+from storage.repos.sqlite_direct import fetch_all, insert_sql, sqlite_time
 from storage.tables import ParticipantRow, ProcessedEventRow
 
 _PARTICIPANTS: Table = ParticipantRow.__table__  # type: ignore[attr-defined]
@@ -85,6 +86,8 @@ class PeopleRepo(Repo):
             }
             for key, new in sorted(merged.items(), key=lambda item: item[0])
         ]
+        if self._dialect == "sqlite":
+            return await self._upsert_participants_sqlite(rows)
         insert = self._insert(_PARTICIPANTS)
         # One statement, inserted or updated alike: a name given replaces the stored one, a
         # name not given keeps it. Core rather than ORM, and the rows as executemany
@@ -105,6 +108,27 @@ class PeopleRepo(Repo):
             rows,
         )
         stored = [_participant(row) for row in result.all()]
+        return {PersonKey(p.platform, p.workspace_id, p.user_id): p for p in stored}
+
+    async def _upsert_participants_sqlite(
+        self, rows: list[dict[str, Any]]
+    ) -> Mapping[PersonKey, Participant]:
+        columns = ("key", "platform", "workspace_id", "user_id", "display_name", "organisation")
+        parameters = [
+            value
+            for row in rows
+            for value in (*(row[c] for c in columns), sqlite_time(row["created_at"]))
+        ]
+        sql = insert_sql(
+            "participants",
+            (*columns, "created_at"),
+            rows=len(rows),
+            tail="ON CONFLICT (platform, workspace_id, user_id) DO UPDATE SET "
+            "display_name = coalesce(excluded.display_name, participants.display_name), "
+            "organisation = coalesce(excluded.organisation, participants.organisation) "
+            "RETURNING id, key, platform, workspace_id, user_id, display_name, organisation",
+        )
+        stored = [_participant_of(*row) for row in await fetch_all(self._db, sql, parameters)]
         return {PersonKey(p.platform, p.workspace_id, p.user_id): p for p in stored}
 
     async def find_participant(
@@ -143,6 +167,21 @@ class PeopleRepo(Repo):
             }
             for key in unique
         ]
+        if self._dialect == "sqlite":
+            sql = insert_sql(
+                "processed_events",
+                ("platform", "workspace_id", "event_id", "at"),
+                rows=len(rows),
+                tail="ON CONFLICT DO NOTHING RETURNING platform, workspace_id, event_id",
+            )
+            at = sqlite_time(now)
+            parameters = [
+                value
+                for row in rows
+                for value in (row["platform"], row["workspace_id"], row["event_id"], at)
+            ]
+            found = await fetch_all(self._db, sql, parameters)
+            return {EventKey(Platform(p), w, e) for p, w, e in found}
         table = _PROCESSED.c
         connection = await self._db.connection()
         result = await connection.execute(
@@ -159,12 +198,24 @@ def _given(later: str | None, earlier: str | None) -> str | None:
 
 
 def _participant(row: Any) -> Participant:
+    return _participant_of(*row)
+
+
+def _participant_of(
+    id_: int,
+    key: str,
+    platform: str,
+    workspace_id: str,
+    user_id: str,
+    display_name: str | None,
+    organisation: str | None,
+) -> Participant:
     return Participant(
-        id=row.id,
-        key=row.key,
-        platform=Platform(row.platform),
-        workspace_id=row.workspace_id,
-        user_id=row.user_id,
-        display_name=row.display_name,
-        organisation=row.organisation,
+        id=id_,
+        key=key,
+        platform=Platform(platform),
+        workspace_id=workspace_id,
+        user_id=user_id,
+        display_name=display_name,
+        organisation=organisation,
     )

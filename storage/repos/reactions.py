@@ -10,6 +10,7 @@ from sqlmodel import col, select
 
 from bot.ports import NewReaction
 from storage.repos.base import Repo
+from storage.repos.sqlite_direct import fetch_all, insert_sql, sqlite_time
 from storage.tables import ReactionRow
 
 _REACTIONS: Table = ReactionRow.__table__  # type: ignore[attr-defined]
@@ -43,6 +44,21 @@ class ReactionRepo(Repo):
             }
             for _, r in sorted(unique.items(), key=lambda item: item[0])
         ]
+        if self._dialect == "sqlite":
+            columns = ("post_id", "participant_id", "emoji", "message_id")
+            parameters = [
+                value for row in rows for value in (*(row[c] for c in columns), sqlite_time(now))
+            ]
+            sql = insert_sql(
+                "reactions",
+                (*columns, "added_at"),
+                rows=len(rows),
+                tail="ON CONFLICT (post_id, participant_id, emoji) DO UPDATE SET "
+                "removed_at = NULL, added_at = excluded.added_at, "
+                "message_id = excluded.message_id WHERE reactions.removed_at IS NOT NULL "
+                "RETURNING id",
+            )
+            return len(await fetch_all(self._db, sql, parameters))
         insert = self._insert(_REACTIONS)
         table = _REACTIONS.c
         # One statement (executemany rows go out as one multi-row INSERT): new rows, or

@@ -12,6 +12,7 @@ from bot.domain import Platform
 from bot.ports import NewReply, StoredReply
 from storage.mapping import to_reply
 from storage.repos.base import NotFound, Repo
+from storage.repos.sqlite_direct import fetch_all, insert_sql, sqlite_time
 from storage.tables import ChannelRow, ParticipantRow, PostRow, ReplyRevisionRow, ReplyRow
 
 _REPLIES: Table = ReplyRow.__table__  # type: ignore[attr-defined]
@@ -66,6 +67,20 @@ class ReplyRepo(Repo):
             }
             for _, r in sorted(unique.items(), key=lambda item: item[0])
         ]
+        if self._dialect == "sqlite":
+            columns = ("post_id", "participant_id", "external_id", "platform", "text")
+            parameters = [
+                value for row in rows for value in (*(row[c] for c in columns), sqlite_time(now))
+            ]
+            sql = insert_sql(
+                "replies",
+                (*columns, "created_at"),
+                rows=len(rows),
+                tail="ON CONFLICT (platform, external_id) DO NOTHING "
+                "RETURNING platform, external_id",
+            )
+            found = await fetch_all(self._db, sql, parameters)
+            return {(Platform(platform), external_id) for platform, external_id in found}
         table = _REPLIES.c
         connection = await self._db.connection()
         result = await connection.execute(
