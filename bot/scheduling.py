@@ -108,6 +108,11 @@ class Scheduling:
             reminders=reminders,
             follow_up=follow_up,
         )
+        return await self.schedule_input(values, actor=actor)
+
+    async def schedule_input(self, values: EventInput, *, actor: str = "cli") -> EngagementEvent:
+        """`schedule_event` for callers that already hold the event's values (chat forms
+        validate them first)."""
         (event,) = await self._add_events([values], actor=actor, action="event.schedule")
         return event
 

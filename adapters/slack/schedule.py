@@ -223,19 +223,7 @@ async def _schedule(
 ) -> tuple[EngagementEvent, tuple[Prompt, ...]]:
     """Schedule the event (and its announcement); all or nothing."""
     who = f"{Platform.SLACK}:{actor}"
-    event = await scheduling.schedule_event(
-        title=values.title,
-        start=values.start,
-        end=values.end,
-        timezone=values.timezone or None,
-        targets=targets,
-        sections=values.sections,
-        description=values.description or None,
-        link=values.link or None,
-        reminders=values.reminders,
-        follow_up=values.follow_up,
-        actor=who,
-    )
+    event = await scheduling.schedule_input(_event_input(values, targets=targets), actor=who)
     if values.message:
         try:
             await scheduling.schedule_prompt(
