@@ -1,8 +1,9 @@
 """Exports: feedback, replies and reactions as CSV, XLSX or JSON Lines, streamed.
 
-`run_export` reads one consistent snapshot in batches, shapes and writes each batch on a worker
-thread while the next one is fetched, writes into a hidden file or folder beside the target and
-renames it into place at the end, and records the export in the audit log. Memory stays flat
+`run_export` reads one consistent snapshot in batches (shaped by the database, see
+`bot.export_rows`), writes each batch on a worker thread while the next one is fetched, writes
+into a hidden file or folder beside the target and renames it into place at the end, and
+records the export in the audit log. Memory stays flat
 whatever the row count.
 """
 
@@ -16,12 +17,14 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any, Protocol
 
+import pyarrow as pa
+
 from bot.export_csv import CsvTable
 from bot.export_jsonl import JsonlTable
-from bot.export_rows import ShapedRow, TableShape, shapes
+from bot.export_rows import TableShape, shapes, text_rows
 from bot.export_staging import ExportError, Staging
 from bot.ports import Store, StoreSession
-from bot.ports_export import ExportFilters, ExportReader, ExportTable, TextRow
+from bot.ports_export import ExportFilters, ExportReader, ExportTable
 from bot.summary import SummaryFacts, crosstabs
 
 BATCH_SIZE = 5000
@@ -69,10 +72,29 @@ class ExportProgress(Protocol):
         ...
 
 
-class _Sink(Protocol):
-    def write(self, rows: Sequence[Sequence[str]]) -> None: ...
+class _RowSink(Protocol):
+    def write(self, rows: Sequence[Sequence[str | None]]) -> None: ...
 
     def close(self) -> None: ...
+
+
+class _Sink(Protocol):
+    def write(self, batch: pa.RecordBatch) -> None: ...
+
+    def close(self) -> None: ...
+
+
+class _Rows:
+    """A sink that takes rows (XLSX, JSON Lines), fed record batches."""
+
+    def __init__(self, sink: _RowSink) -> None:
+        self._sink = sink
+
+    def write(self, batch: pa.RecordBatch) -> None:
+        self._sink.write(text_rows(batch))
+
+    def close(self) -> None:
+        self._sink.close()
 
 
 def check_filters(filters: ExportFilters) -> None:
@@ -109,6 +131,9 @@ async def run_export(
 ) -> ExportResult:
     """Write the export and audit it; raises ExportError (nothing written) when it cannot."""
     check_filters(request.filters)
+    # Arrow's default allocator (jemalloc) keeps tens of MB it has freed, per thread; an export
+    # needs a few MB at a time, so the C library's allocator holds the peak down.
+    pa.set_memory_pool(pa.system_memory_pool())
     staging = Staging(
         request.target, folder=request.format is not ExportFormat.XLSX, overwrite=request.overwrite
     )
@@ -162,13 +187,14 @@ async def _write(
             if progress is not None:
                 progress.start(table, totals[table])
             if workbook is not None:
-                sink: _Sink = workbook.add_table(table.value, shape.columns)
+                sink: _Sink = _Rows(workbook.add_table(table.value, shape.columns))
             elif request.format is ExportFormat.CSV:
-                sink = await asyncio.to_thread(CsvTable, path / f"{table.value}.csv", shape.headers)
+                sink = await asyncio.to_thread(CsvTable, path / f"{table.value}.csv", shape.columns)
             else:
-                sink = await asyncio.to_thread(
+                jsonl = await asyncio.to_thread(
                     JsonlTable, path / f"{table.value}.jsonl", shape.columns
                 )
+                sink = _Rows(jsonl)
             await _stream(reader, table, shape, sink, progress, batch_size)
         if workbook is not None:
             await asyncio.to_thread(workbook.save)
@@ -187,20 +213,15 @@ async def _stream(
     progress: ExportProgress | None,
     batch_size: int,
 ) -> None:
-    """Shape and write each batch on a worker thread while the next batch is fetched."""
-
-    def write(batch: Sequence[TextRow]) -> None:
-        rows: list[ShapedRow] = shape.shape(batch)
-        sink.write(rows)
-
+    """Write each batch on a worker thread while the next batch is fetched."""
     pending: asyncio.Future[None] | None = None
     try:
-        async for batch in reader.rows(table, batch_size=batch_size):
+        async for batch in reader.rows(table, plan=shape.plan, batch_size=batch_size):
             if pending is not None:
                 await pending
-            pending = asyncio.ensure_future(asyncio.to_thread(write, batch))
+            pending = asyncio.ensure_future(asyncio.to_thread(sink.write, batch))
             if progress is not None:
-                progress.advance(table, len(batch))
+                progress.advance(table, batch.num_rows)
         if pending is not None:
             await pending
             pending = None

@@ -16,7 +16,7 @@ from bot.export_rows import Column, ColumnKind
 JsonValue = str | int | None
 
 
-def _typed(kind: ColumnKind) -> Callable[[str], JsonValue]:
+def _typed(kind: ColumnKind) -> Callable[[str | None], JsonValue]:
     if kind is ColumnKind.INT:
         return lambda text: int(text) if text else None
     return lambda text: text or None
@@ -30,7 +30,7 @@ class JsonlTable:
         self._names = [c.name for c in columns]
         self._types = [_typed(c.kind) for c in columns]
 
-    def write(self, rows: Sequence[Sequence[str]]) -> None:
+    def write(self, rows: Sequence[Sequence[str | None]]) -> None:
         names, types = self._names, self._types
         lines = [
             orjson.dumps(

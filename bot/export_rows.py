@@ -1,4 +1,5 @@
-"""The shape of each exported table: its columns, and the rows as text with privacy applied.
+"""The shape of each exported table: its columns, and the plan (privacy rules included) that the
+database fills them from.
 
 One place decides what an export may show, so CSV, XLSX and JSON Lines agree:
 - participants appear by pseudonymous key; names, organisations and personal form fields (email
@@ -10,26 +11,20 @@ One place decides what an export may show, so CSV, XLSX and JSON Lines agree:
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
-import orjson
+import pyarrow as pa
 
 from bot.domain import FieldKind, FormField
-from bot.ports_export import ExportTable, QuotePreference, TextRow
-from bot.quote import QUOTE_FIELD, parse_preference, strictest
+from bot.ports_export import CellPlan, ExportTable, RowPlan, Show, Source
+from bot.quote import QUOTE_FIELD
 
 PERSONAL_FIELD_NAMES = frozenset(
     {"org", "organisation", "organization", "name", "full_name", "email", "phone"}
 )
 FREE_TEXT_KINDS = frozenset({FieldKind.TEXT, FieldKind.TEXTAREA})
-
-# Indexes into the rows of `bot.ports_export` (COMMON_COLUMNS, then each table's own).
-_SHARED = slice(0, 11)  # id … participant_key
-_NAME, _ORGANISATION, _PREFERENCE, _OWN = 11, 12, 13, 14
-
-ShapedRow = tuple[str, ...]
 
 
 class ColumnKind(StrEnum):
@@ -50,39 +45,61 @@ class Column:
 
 @dataclass(frozen=True, kw_only=True)
 class TableShape:
-    """An exported table: its columns and how to turn a batch of query rows into its rows."""
+    """An exported table: its columns, and the plan the database fills them from."""
 
     table: ExportTable
     columns: tuple[Column, ...]
-    shape: Callable[[Sequence[TextRow]], list[ShapedRow]]
+    plan: RowPlan
 
     @property
     def headers(self) -> tuple[str, ...]:
         return tuple(c.name for c in self.columns)
 
 
-def _shared_columns(table: ExportTable, *, personal: bool) -> list[Column]:
+_Planned = tuple[Column, CellPlan]
+
+
+def _cell(
+    name: str, source: Source, kind: ColumnKind = ColumnKind.TEXT, show: Show = Show.ALWAYS
+) -> _Planned:
+    return Column(name, kind), CellPlan(source=source, show=show)
+
+
+def _shared(table: ExportTable, *, personal: bool) -> list[_Planned]:
     noun, verb = {
         ExportTable.FEEDBACK: ("feedback", "submitted"),
         ExportTable.REPLIES: ("reply", "posted"),
         ExportTable.REACTIONS: ("reaction", "added"),
     }[table]
-    columns = [
-        Column(f"{noun}_id", ColumnKind.INT),
-        Column(f"{verb}_at", ColumnKind.TIME),
-        Column("paper"),
-        Column("section_number", ColumnKind.INT),
-        Column("section_id"),
-        Column("section_title"),
-        Column("section_version"),
-        Column("platform"),
-        Column("workspace"),
-        Column("channel"),
-        Column("participant"),
+    cells = [
+        _cell(f"{noun}_id", Source.ID, ColumnKind.INT),
+        _cell(f"{verb}_at", Source.AT, ColumnKind.TIME),
+        _cell("paper", Source.PAPER),
+        _cell("section_number", Source.SECTION_ORDINAL, ColumnKind.INT),
+        _cell("section_id", Source.SECTION_ID),
+        _cell("section_title", Source.SECTION_TITLE),
+        _cell("section_version", Source.SECTION_VERSION),
+        _cell("platform", Source.PLATFORM),
+        _cell("workspace", Source.WORKSPACE),
+        _cell("channel", Source.CHANNEL),
+        _cell("participant", Source.PARTICIPANT_KEY),
     ]
     if personal:
-        columns += [Column("participant_name"), Column("participant_organisation")]
-    return columns
+        cells += [
+            _cell("participant_name", Source.PARTICIPANT_NAME, show=Show.IF_NAMED),
+            _cell("participant_organisation", Source.PARTICIPANT_ORGANISATION, show=Show.IF_NAMED),
+        ]
+    return cells
+
+
+def _shape(
+    table: ExportTable, cells: list[_Planned], *, quote_answer: str | None = None
+) -> TableShape:
+    return TableShape(
+        table=table,
+        columns=tuple(column for column, _ in cells),
+        plan=RowPlan(cells=tuple(plan for _, plan in cells), quote_answer=quote_answer),
+    )
 
 
 def is_personal(field: FormField) -> bool:
@@ -90,100 +107,49 @@ def is_personal(field: FormField) -> bool:
     return field.kind is FieldKind.EMAIL or field.name.lower() in PERSONAL_FIELD_NAMES
 
 
-def _preference(stored: str) -> QuotePreference | None:
-    return QuotePreference(stored) if stored else None
-
-
 def feedback_shape(*, fields: Sequence[FormField], personal: bool) -> TableShape:
     """Feedback responses: one column per form field (personal ones only with `personal`)."""
-    shown = [f for f in fields if personal or not is_personal(f)]
-    columns = [
-        *_shared_columns(ExportTable.FEEDBACK, personal=personal),
-        Column("quote_preference"),
+    cells = [
+        *_shared(ExportTable.FEEDBACK, personal=personal),
+        _cell("quote_preference", Source.QUOTE_PREFERENCE),
     ]
-    taken = {c.name for c in columns}
-    columns += [Column(f"answer_{f.name}" if f.name in taken else f.name) for f in shown]
-    names = [f.name for f in shown]
-    free = [i for i, f in enumerate(shown) if f.kind in FREE_TEXT_KINDS and not is_personal(f)]
-    private = [i for i, f in enumerate(shown) if is_personal(f)]
+    taken = {column.name for column, _ in cells}
+    for field in fields:
+        if is_personal(field):
+            if not personal:
+                continue
+            show = Show.IF_NAMED
+        elif field.kind in FREE_TEXT_KINDS:
+            show = Show.IF_QUOTABLE
+        else:
+            show = Show.ALWAYS
+        name = f"answer_{field.name}" if field.name in taken else field.name
+        cells.append((Column(name), CellPlan(answer=field.name, show=show)))
     asks_quote = any(f.name == QUOTE_FIELD.name for f in fields)
-    named, none = QuotePreference.NAMED, QuotePreference.NONE
-    loads = orjson.loads  # a third of the time json.loads takes, on the hottest line
-
-    def shape(rows: Sequence[TextRow]) -> list[ShapedRow]:
-        out: list[ShapedRow] = []
-        for row in rows:
-            answers = loads(row[_OWN])
-            stored = _preference(row[_PREFERENCE])
-            preference = (
-                strictest(stored, parse_preference(answers.get(QUOTE_FIELD.name)))
-                if asks_quote
-                else stored or strictest()
-            )
-            get = answers.get
-            values = [str(get(name) or "") for name in names]
-            if preference is none:
-                for i in free:
-                    values[i] = ""
-            shows_name = personal and preference is named
-            if not shows_name:
-                for i in private:
-                    values[i] = ""
-            if personal:
-                who = (row[_NAME], row[_ORGANISATION]) if shows_name else ("", "")
-                out.append((*row[_SHARED], *who, preference.value, *values))
-            else:
-                out.append((*row[_SHARED], preference.value, *values))
-        return out
-
-    return TableShape(table=ExportTable.FEEDBACK, columns=tuple(columns), shape=shape)
+    return _shape(
+        ExportTable.FEEDBACK, cells, quote_answer=QUOTE_FIELD.name if asks_quote else None
+    )
 
 
 def replies_shape(*, personal: bool) -> TableShape:
     """Thread replies (deleted ones are not exported): the text unless the member said no."""
-    columns = [
-        *_shared_columns(ExportTable.REPLIES, personal=personal),
-        Column("quote_preference"),
-        Column("edited_at", ColumnKind.TIME),
-        Column("text"),
+    cells = [
+        *_shared(ExportTable.REPLIES, personal=personal),
+        _cell("quote_preference", Source.QUOTE_PREFERENCE),
+        _cell("edited_at", Source.EDITED_AT, ColumnKind.TIME),
+        _cell("text", Source.TEXT, show=Show.IF_QUOTABLE),
     ]
-    named, none = QuotePreference.NAMED, QuotePreference.NONE
-
-    def shape(rows: Sequence[TextRow]) -> list[ShapedRow]:
-        out: list[ShapedRow] = []
-        for row in rows:
-            preference = _preference(row[_PREFERENCE]) or strictest()
-            text = "" if preference is none else row[_OWN + 1]
-            if personal:
-                who = (row[_NAME], row[_ORGANISATION]) if preference is named else ("", "")
-                out.append((*row[_SHARED], *who, preference.value, row[_OWN], text))
-            else:
-                out.append((*row[_SHARED], preference.value, row[_OWN], text))
-        return out
-
-    return TableShape(table=ExportTable.REPLIES, columns=tuple(columns), shape=shape)
+    return _shape(ExportTable.REPLIES, cells)
 
 
 def reactions_shape(*, personal: bool) -> TableShape:
     """Emoji reactions, withdrawn ones included with `removed_at` set."""
-    columns = [
-        *_shared_columns(ExportTable.REACTIONS, personal=personal),
-        Column("removed_at", ColumnKind.TIME),
-        Column("emoji"),
+    cells = [
+        *_shared(ExportTable.REACTIONS, personal=personal),
+        _cell("removed_at", Source.REMOVED_AT, ColumnKind.TIME),
+        _cell("emoji", Source.EMOJI),
     ]
-    named = QuotePreference.NAMED
-
-    def shape(rows: Sequence[TextRow]) -> list[ShapedRow]:
-        if not personal:
-            return [(*row[_SHARED], row[_OWN], row[_OWN + 1]) for row in rows]
-        out: list[ShapedRow] = []
-        for row in rows:
-            shows_name = (_preference(row[_PREFERENCE]) or strictest()) is named
-            who = (row[_NAME], row[_ORGANISATION]) if shows_name else ("", "")
-            out.append((*row[_SHARED], *who, row[_OWN], row[_OWN + 1]))
-        return out
-
-    return TableShape(table=ExportTable.REACTIONS, columns=tuple(columns), shape=shape)
+    return _shape(ExportTable.REACTIONS, cells)
 
 
 def shapes(*, fields: Sequence[FormField], personal: bool) -> Mapping[ExportTable, TableShape]:
@@ -193,3 +159,8 @@ def shapes(*, fields: Sequence[FormField], personal: bool) -> Mapping[ExportTabl
         ExportTable.REPLIES: replies_shape(personal=personal),
         ExportTable.REACTIONS: reactions_shape(personal=personal),
     }
+
+
+def text_rows(batch: pa.RecordBatch) -> list[tuple[str | None, ...]]:
+    """A batch of text columns as rows, for the formats written row by row."""
+    return list(zip(*(column.to_pylist() for column in batch.columns), strict=True))

@@ -36,7 +36,7 @@ _WIDE = {"text", "summary", "details", "section_title", "answer"}
 Cell = str | int | datetime | None
 
 
-def excel_text(value: str) -> str | None:
+def excel_text(value: str | None) -> str | None:
     """Text as a safe cell: None when empty, formulas neutralised, illegal characters dropped,
     cut to fit a cell."""
     if not value:
@@ -50,16 +50,16 @@ def excel_text(value: str) -> str | None:
     return value
 
 
-def _as_int(value: str) -> int | None:
+def _as_int(value: str | None) -> int | None:
     return int(value) if value else None
 
 
-def _as_time(value: str) -> datetime | None:
+def _as_time(value: str | None) -> datetime | None:
     # "2026-01-05T09:00:00Z": Excel has no time zones, so the cell holds the UTC time.
     return datetime.fromisoformat(value.removesuffix("Z")) if value else None
 
 
-def _converter(kind: ColumnKind) -> Callable[[str], Cell]:
+def _converter(kind: ColumnKind) -> Callable[[str | None], Cell]:
     if kind is ColumnKind.INT:
         return _as_int
     if kind is ColumnKind.TIME:
@@ -178,7 +178,7 @@ class XlsxTable:
             warnings.filterwarnings("ignore", "In write-only mode", UserWarning)
             self._sheet.add_table(table)
 
-    def write(self, rows: Sequence[Sequence[str]]) -> None:
+    def write(self, rows: Sequence[Sequence[str | None]]) -> None:
         convert = self._convert
         room = MAX_SHEET_ROWS - 1 - self._rows_in_sheet
         if len(rows) > room:

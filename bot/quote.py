@@ -31,7 +31,13 @@ QUOTE_FIELD = FormField(
 )
 """The choice every platform's feedback form can show last (see `with_quote_field`)."""
 
-_STRICTNESS = {QuotePreference.NAMED: 0, QuotePreference.ANONYMISED: 1, QuotePreference.NONE: 2}
+STRICTNESS: Mapping[QuotePreference, int] = {
+    QuotePreference.NAMED: 0,
+    QuotePreference.ANONYMISED: 1,
+    QuotePreference.NONE: 2,
+}
+"""How restrictive each preference is: where two apply, the higher wins (exports compute this in
+SQL, so it is a number)."""
 
 
 def with_quote_field(form: FormSpec) -> FormSpec:
@@ -68,4 +74,4 @@ def strictest(*preferences: QuotePreference | None) -> QuotePreference:
     known = [p for p in preferences if p is not None]
     if not known:
         return DEFAULT_QUOTE_PREFERENCE
-    return max(known, key=_STRICTNESS.__getitem__)
+    return max(known, key=STRICTNESS.__getitem__)

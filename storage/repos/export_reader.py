@@ -1,26 +1,32 @@
-"""`SqlExportReader`: the export queries, streamed from a read-only snapshot."""
+"""`SqlExportReader`: the export queries, run on a read-only Arrow snapshot."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Sequence
 from datetime import date
 from typing import Any
 
+import orjson
+import pyarrow as pa
+import pyarrow.compute as pc
 import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.domain import FormField
 from bot.ports_export import (
     DayCount,
     ExportFilters,
     ExportTable,
+    RowPlan,
     SectionInfo,
+    Source,
     Tally,
     TallyCount,
-    TextRow,
 )
+from storage.arrow_snapshot import ArrowSnapshot
 from storage.codec import decode_form
-from storage.repos.export_sql import day_utc, iso_text, text_of
+from storage.repos.export_plan import POST_SOURCES, shaped_query
+from storage.repos.export_sql import day_utc, text_of
 from storage.tables import (
     ChannelRow,
     FeedbackRow,
@@ -77,13 +83,6 @@ class _Source:
             .outerjoin(_SECTIONS, _SECTION_OF_POST)
         )
 
-    def own_columns(self) -> list[sa.ColumnElement[str]]:
-        if self.table is ExportTable.FEEDBACK:
-            return [sa.func.coalesce(sa.cast(_FEEDBACK.c.answers, sa.Text), "{}")]
-        if self.table is ExportTable.REPLIES:
-            return [iso_text(_REPLIES.c.edited_at), _REPLIES.c.text]
-        return [iso_text(_REACTIONS.c.removed_at), _REACTIONS.c.emoji]
-
     def conditions(self, filters: ExportFilters) -> list[sa.ColumnElement[bool]]:
         """What the filters ask of the row itself (not of its post)."""
         conditions: list[sa.ColumnElement[bool]] = []
@@ -102,17 +101,18 @@ _SECTION_OF_POST = sa.and_(
     _SECTIONS.c.version == _POSTS.c.section_version,
 )
 
-# The post-level columns of `bot.ports_export.COMMON_COLUMNS` (paper_id … channel).
-_POST_COLUMNS = (
-    text_of(_POSTS.c.paper_id),
-    text_of(_SECTIONS.c.ordinal),
-    text_of(_POSTS.c.section_id),
-    text_of(_SECTIONS.c.title),
-    text_of(_POSTS.c.section_version),
-    text_of(_CHANNELS.c.platform),
-    text_of(_CHANNELS.c.workspace_id),
-    text_of(_CHANNELS.c.name),
-)
+# What a row shares with its post, read once per post (there are few posts, very many rows).
+_POST_COLUMNS: dict[Source, sa.ColumnElement[str]] = {
+    Source.PAPER: text_of(_POSTS.c.paper_id),
+    Source.SECTION_ORDINAL: text_of(_SECTIONS.c.ordinal),
+    Source.SECTION_ID: text_of(_POSTS.c.section_id),
+    Source.SECTION_TITLE: text_of(_SECTIONS.c.title),
+    Source.SECTION_VERSION: text_of(_POSTS.c.section_version),
+    Source.PLATFORM: text_of(_CHANNELS.c.platform),
+    Source.WORKSPACE: text_of(_CHANNELS.c.workspace_id),
+    Source.CHANNEL: text_of(_CHANNELS.c.name),
+}
+assert set(_POST_COLUMNS) == POST_SOURCES
 
 
 def _post_conditions(filters: ExportFilters) -> list[sa.ColumnElement[bool]]:
@@ -133,17 +133,21 @@ def _section_match(section_id: Any, named: Sequence[str]) -> sa.ColumnElement[bo
 
 
 class SqlExportReader:
-    """`ExportReader` over one connection holding a read-only transaction.
+    """`ExportReader` over an `ArrowSnapshot` (one read-only transaction).
 
-    Rows stream from their own table joined only to participants; what they share with their
-    post (paper, section, channel) is read once per post and filled in here. There are few
-    posts and very many rows, and those three joins per row were most of the database's work.
+    Rows stream from their own table joined only to participants, shaped by the database
+    (`storage.repos.export_plan`); what they share with their post (paper, section, channel) is
+    read once per post and filled in with Arrow's `take`. There are few posts and very many
+    rows, and those three joins per row were most of the database's work.
     """
 
-    def __init__(self, connection: AsyncConnection, *, filters: ExportFilters) -> None:
-        self._db = connection
+    def __init__(self, snapshot: ArrowSnapshot, *, filters: ExportFilters) -> None:
+        self._snapshot = snapshot
         self._filters = filters
-        self._posts: dict[int, tuple[str, ...]] | None = None
+        self._posts: pa.Table | None = None
+
+    async def _all(self, query: sa.Executable) -> list[tuple[Any, ...]]:
+        return await asyncio.to_thread(self._snapshot.all, query)
 
     def _where(self, source: _Source) -> list[sa.ColumnElement[bool]]:
         return [*_post_conditions(self._filters), *source.conditions(self._filters)]
@@ -152,7 +156,7 @@ class SqlExportReader:
         query = sa.select(_PAPERS.c.id, _PAPERS.c.title).order_by(_PAPERS.c.id)
         if self._filters.paper_id is not None:
             query = query.where(_PAPERS.c.id == self._filters.paper_id)
-        return [(paper_id, title) for paper_id, title in await self._db.execute(query)]
+        return [(paper_id, title) for paper_id, title in await self._all(query)]
 
     async def people(self) -> int:
         who = []
@@ -165,7 +169,7 @@ class SqlExportReader:
             )
         everyone = sa.union(*who).subquery()
         query = sa.select(sa.func.count()).select_from(everyone)
-        return int((await self._db.execute(query)).scalar_one())
+        return int((await self._all(query))[0][0])
 
     async def sections(self) -> Sequence[SectionInfo]:
         query = sa.select(
@@ -175,10 +179,12 @@ class SqlExportReader:
             query = query.where(_SECTIONS.c.paper_id == self._filters.paper_id)
         if self._filters.sections:
             query = query.where(_section_match(_SECTIONS.c.section_id, self._filters.sections))
-        result = await self._db.execute(
+        result = await self._all(
             query.order_by(_SECTIONS.c.paper_id, _SECTIONS.c.ordinal, _SECTIONS.c.id)
         )
-        return [SectionInfo(paper_id=p, section_id=s, ordinal=o, title=t) for p, s, o, t in result]
+        return [
+            SectionInfo(paper_id=p, section_id=s, ordinal=int(o), title=t) for p, s, o, t in result
+        ]
 
     async def unknown_sections(self) -> Sequence[str]:
         known = await self.sections()
@@ -187,71 +193,75 @@ class SqlExportReader:
         return [n for n in self._filters.sections if n not in ids and n not in ordinals]
 
     async def form_fields(self) -> Sequence[FormField]:
-        query = sa.select(_SECTIONS.c.content)
+        query = sa.select(sa.cast(_SECTIONS.c.content, sa.Text))
         if self._filters.paper_id is not None:
             query = query.where(_SECTIONS.c.paper_id == self._filters.paper_id)
         if self._filters.sections:
             query = query.where(_section_match(_SECTIONS.c.section_id, self._filters.sections))
-        result = await self._db.execute(
+        result = await self._all(
             query.order_by(_SECTIONS.c.paper_id, _SECTIONS.c.ordinal, _SECTIONS.c.id)
         )
         fields: dict[str, FormField] = {}
         for (content,) in result:
-            for field in decode_form(content["form"]).fields:
+            for field in decode_form(orjson.loads(content)["form"]).fields:
                 fields.setdefault(field.name, field)
         return list(fields.values())
 
-    async def _post_columns(self) -> dict[int, tuple[str, ...]]:
-        """Post id → its paper, section and channel columns, for the posts the filters cover."""
+    async def _post_columns(self) -> pa.Table:
+        """The posts the filters cover: their ids, then one text column per post source."""
         if self._posts is None:
             query = (
-                sa.select(_POSTS.c.id, *_POST_COLUMNS)
+                sa.select(_POSTS.c.id, *_POST_COLUMNS.values())
                 .select_from(
                     _POSTS.join(_CHANNELS, _CHANNELS.c.id == _POSTS.c.channel_id).outerjoin(
                         _SECTIONS, _SECTION_OF_POST
                     )
                 )
                 .where(*_post_conditions(self._filters))
+                .order_by(_POSTS.c.id)
             )
-            self._posts = {row[0]: tuple(row[1:]) for row in await self._db.execute(query)}
+            rows = await self._all(query)
+            names = ["id", *(source.value for source in _POST_COLUMNS)]
+            columns: list[pa.Array[Any]] = [pa.array([row[0] for row in rows], type=pa.int64())]
+            columns += [
+                pa.array([str(row[i]) for row in rows], type=pa.string())
+                for i in range(1, len(names))
+            ]
+            self._posts = pa.Table.from_arrays(columns, names=names)
         return self._posts
 
-    async def _streamed(self, source: _Source, *columns: Any) -> sa.Select[Any]:
-        """The table joined to participants only, narrowed to the covered posts."""
-        query = (
-            sa.select(*columns)
-            .select_from(source.rows.join(_PEOPLE, _PEOPLE.c.id == source.rows.c.participant_id))
-            .where(*source.conditions(self._filters))
-        )
+    async def _narrowed(self, source: _Source) -> list[sa.ColumnElement[bool]]:
+        """The row conditions, and the covered posts when the filters narrow the posts."""
+        conditions = source.conditions(self._filters)
         if _post_conditions(self._filters):
-            query = query.where(source.rows.c.post_id.in_(list(await self._post_columns())))
-        return query
+            posts = await self._post_columns()
+            conditions.append(source.rows.c.post_id.in_(posts.column("id").to_pylist()))
+        return conditions
 
     async def count(self, table: ExportTable) -> int:
-        query = await self._streamed(_Source(table), sa.func.count())
-        return int((await self._db.execute(query)).scalar_one())
+        source = _Source(table)
+        query = (
+            sa.select(sa.func.count()).select_from(source.rows).where(*await self._narrowed(source))
+        )
+        return int((await self._all(query))[0][0])
 
     async def rows(
-        self, table: ExportTable, *, batch_size: int
-    ) -> AsyncIterator[Sequence[TextRow]]:
+        self, table: ExportTable, *, plan: RowPlan, batch_size: int
+    ) -> AsyncIterator[pa.RecordBatch]:
         source = _Source(table)
         posts = await self._post_columns()
-        query = await self._streamed(
-            source,
-            text_of(source.rows.c.id),
-            iso_text(source.at),
-            source.rows.c.post_id,
-            text_of(_PEOPLE.c.key),
-            text_of(_PEOPLE.c.display_name),
-            text_of(_PEOPLE.c.organisation),
-            text_of(_PEOPLE.c.quote_preference),
-            *source.own_columns(),
+        query = shaped_query(
+            table,
+            rows=source.rows,
+            people=_PEOPLE,
+            plan=plan,
+            where=await self._narrowed(source),
         )
-        result = await self._db.stream(
-            query.order_by(source.rows.c.id), execution_options={"yield_per": batch_size}
-        )
-        async for partition in result.partitions(batch_size):
-            yield [(r[0], r[1], *posts[r[2]], *r[3:]) for r in partition]
+        batches = await asyncio.to_thread(self._snapshot.batches, query, batch_rows=batch_size)
+        done = object()
+        while (batch := await asyncio.to_thread(next, batches, done)) is not done:
+            assert isinstance(batch, pa.RecordBatch)
+            yield _with_post_columns(batch, posts=posts, plan=plan)
 
     async def tallies(self, what: Tally) -> Sequence[TallyCount]:
         if what is Tally.EMOJI:
@@ -269,7 +279,7 @@ class SqlExportReader:
             .where(*self._where(source), *extra)
             .group_by(paper, section, category)
         )
-        result = await self._db.execute(query)
+        result = await self._all(query)
         return [
             TallyCount(paper_id=p, section_id=s, category=c, count=int(n)) for p, s, c, n in result
         ]
@@ -284,8 +294,24 @@ class SqlExportReader:
             .where(*self._where(source))
             .group_by(paper, section, day)
         )
-        result = await self._db.execute(query)
+        result = await self._all(query)
         return [
             DayCount(paper_id=p, section_id=s, day=date.fromisoformat(d), count=int(n))
             for p, s, d, n in result
         ]
+
+
+def _with_post_columns(batch: pa.RecordBatch, *, posts: pa.Table, plan: RowPlan) -> pa.RecordBatch:
+    """The batch's `post_id` column (its first) replaced by the post cells of the plan."""
+    at = pc.index_in(batch.column(0), value_set=posts.column("id"))
+    columns: list[pa.Array[Any]] = []
+    own = 1
+    for cell in plan.cells:
+        if cell.source in POST_SOURCES:
+            assert cell.source is not None
+            columns.append(pc.take(posts.column(cell.source.value), at).combine_chunks())
+        else:
+            columns.append(batch.column(own))
+            own += 1
+    names = [f"c{i}" for i in range(len(columns))]
+    return pa.RecordBatch.from_arrays(columns, names=names)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 
@@ -10,7 +11,7 @@ from sqlmodel import col, or_, select
 
 from bot.ports import AuditEntry
 from bot.ports_export import ExportFilters, ExportReader
-from storage.engine import SQLITE_BEGIN_OPTION
+from storage.arrow_snapshot import ArrowSnapshot
 from storage.mapping import to_audit
 from storage.repos.export_reader import SqlExportReader
 from storage.repos.privacy import PrivacyRepo
@@ -23,20 +24,16 @@ class ExportRepo(PrivacyRepo):
     @asynccontextmanager
     async def export_reader(self, *, filters: ExportFilters) -> AsyncIterator[ExportReader]:
         # A connection of its own, so an export that streams for minutes neither holds this
-        # transaction's write lock (SQLite) nor sees rows change under it: SQLite reads one WAL
-        # snapshot in a DEFERRED transaction, PostgreSQL one REPEATABLE READ snapshot.
+        # transaction's write lock (SQLite) nor sees rows change under it; an Arrow one, so
+        # rows reach the file without a Python object each (`storage.arrow_snapshot`).
         engine = self._db.bind
         if not isinstance(engine, AsyncEngine):
             raise RuntimeError("export_reader needs a session bound to an AsyncEngine")
-        async with engine.connect() as connection:
-            if self._dialect == "sqlite":
-                await connection.execution_options(**{SQLITE_BEGIN_OPTION: "DEFERRED"})
-            else:
-                await connection.execution_options(
-                    isolation_level="REPEATABLE READ", postgresql_readonly=True
-                )
-            async with connection.begin():
-                yield SqlExportReader(connection, filters=filters)
+        snapshot = await asyncio.to_thread(ArrowSnapshot.open, engine.url)
+        try:
+            yield SqlExportReader(snapshot, filters=filters)
+        finally:
+            await asyncio.to_thread(snapshot.close)
 
     async def find_audit(
         self, *, action: str | None = None, limit: int = 100

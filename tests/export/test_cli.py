@@ -15,6 +15,7 @@ from typer.testing import CliRunner, Result
 from bot.cli import app
 from bot.export import ExportFormat, ExportRequest, run_export
 from bot.export_cli import _progress, cli_actor, parse_when
+from storage.arrow_snapshot import SnapshotUnavailable
 from storage.migrate import upgrade
 from storage.store import SqlStore
 from tests.export.dataset import T0, Dataset, load_dataset
@@ -206,3 +207,19 @@ def test_dates_mean_whole_days_in_utc() -> None:
 def test_no_progress_bar_when_output_is_not_a_terminal() -> None:
     with _progress() as bar:  # pytest captures stdout: not a terminal
         assert bar is None
+
+
+async def test_an_in_memory_database_is_refused_with_what_to_use(out: Path) -> None:
+    # Exports read through a connection of their own, which cannot see a private database.
+    store = SqlStore.open("sqlite+aiosqlite:///:memory:")
+    try:
+        with pytest.raises(SnapshotUnavailable, match="export from a database file"):
+            await run_export(
+                store,
+                request=ExportRequest(format=ExportFormat.CSV, target=out / "x"),
+                actor="test",
+                now=T0,
+            )
+    finally:
+        await store.close()
+    assert os.listdir(out) == []
