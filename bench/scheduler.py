@@ -33,7 +33,7 @@ from bot.engagement import Engagement
 from bot.firing import FirePolicy
 from bot.outbox import OutboxPolicy, OutboxSender
 from bot.paper import load_paper
-from bot.ports import Capabilities, NewPost
+from bot.ports import Capabilities, DeliveryProgress, NewPost
 from bot.scheduler import PromptScheduler, SchedulerPolicy
 from bot.scheduling_types import NewPrompt, PromptKind
 from storage.migrate import upgrade
@@ -67,10 +67,14 @@ class Recorder:
             self.done.set()
         return Delivery(message_ids=(f"m{post.id}",))
 
-    async def post_section(self, *, channel: Channel, section: Section, post: Post) -> Delivery:
+    async def post_section(
+        self, *, channel: Channel, section: Section, post: Post, progress: DeliveryProgress
+    ) -> Delivery:
         return self._accept(post)
 
-    async def post_prompt(self, *, channel: Channel, text: str, post: Post) -> Delivery:
+    async def post_prompt(
+        self, *, channel: Channel, text: str, post: Post, progress: DeliveryProgress
+    ) -> Delivery:
         return self._accept(post)
 
     async def send_private(self, *, channel: Channel, user_id: str, text: str) -> None:

@@ -50,6 +50,7 @@ from bench.slack_common import (
     write_paper,
 )
 from bot.app import SERVICES, build_app, prepare
+from bot.delivery_progress import MemoryProgress
 from bot.domain import Channel, Platform, Post, PostKind, PostState
 from bot.errors import RateLimited
 from bot.ports import read_transaction
@@ -112,9 +113,12 @@ async def baseline(shape: Shape, folder: Path) -> float:
                     state=PostState.SENDING,
                     created_at=datetime.now(UTC),
                 )
+                progress = MemoryProgress()
                 while True:
                     try:
-                        await platform.post_section(channel=channel, section=section, post=post)
+                        await platform.post_section(
+                            channel=channel, section=section, post=post, progress=progress
+                        )
                         break
                     except RateLimited as limited:
                         await asyncio.sleep(limited.retry_after)

@@ -5,7 +5,9 @@ sends its rows in order, so a paper arrives in reading order, while lanes of dif
 run side by side. A row is never sent once its lease may have run out, so another replica that
 reclaims it can never send it a second time; and once the platform has accepted a message, the
 row is marked sent however long the database takes to answer (until the lease ends), so a
-passing database error can never make the row be claimed and sent again.
+passing database error can never make the row be claimed and sent again. A post of several
+messages notes each as it goes (`bot.delivery_progress`), so a retry after a crash carries on
+after the messages already out instead of posting them again.
 """
 
 from __future__ import annotations
@@ -18,11 +20,19 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from bot.clock import wait_any
+from bot.delivery_progress import StoredProgress
 from bot.domain import Channel, Delivery, Post, PostKind, Section
 from bot.errors import PermanentDeliveryError, RateLimited, TransientDeliveryError
 from bot.group_commit import GroupCommit
 from bot.metrics import Metrics
-from bot.ports import ChatPlatform, Clock, Store, StoreSession, read_transaction
+from bot.ports import (
+    ChatPlatform,
+    Clock,
+    DeliveryProgress,
+    Store,
+    StoreSession,
+    read_transaction,
+)
 from bot.ratelimit import RateLimiter
 
 log = logging.getLogger(__name__)
@@ -228,6 +238,8 @@ class OutboxSender:
             await self._fail(post, f"gave up after {post.attempts - 1} attempts: {post.last_error}")
             return None
         tries = 0
+        # One progress for every try: a retry here carries on after the messages already out.
+        progress = StoredProgress(store=self._store, post=post)
         while True:
             await self._channel_limits.acquire(channel.id)
             await self._workspace_limits.acquire(channel.workspace_id)
@@ -236,7 +248,7 @@ class OutboxSender:
                 await self._retry(post, "lease ran out before sending", self._clock.now())
                 return None
             try:
-                delivery = await self._send(post, channel)
+                delivery = await self._send(post, channel, progress)
             except RateLimited as limited:
                 until = self._clock.now() + timedelta(seconds=max(limited.retry_after, 0.0))
                 self._channel_limits.block(channel.id, until=until)
@@ -310,17 +322,19 @@ class OutboxSender:
         await tx.mark_posts_sent(deliveries=deliveries, now=self._clock.now())
         return [None] * len(sent)
 
-    async def _send(self, post: Post, channel: Channel) -> Delivery:
+    async def _send(self, post: Post, channel: Channel, progress: DeliveryProgress) -> Delivery:
         if post.kind is PostKind.PROMPT:
             return await self._platform.post_prompt(
-                channel=channel, text=post.body or "", post=post
+                channel=channel, text=post.body or "", post=post, progress=progress
             )
         section = await self._section(post)
         if section is None:
             raise PermanentDeliveryError(
                 f"section {post.section_id} version {post.section_version} is not stored"
             )
-        return await self._platform.post_section(channel=channel, section=section, post=post)
+        return await self._platform.post_section(
+            channel=channel, section=section, post=post, progress=progress
+        )
 
     async def _section(self, post: Post) -> Section | None:
         key = _section_key(post)

@@ -59,6 +59,24 @@ class Capabilities:
     per_workspace_limits: tuple[RateWindow, ...] = ()
 
 
+class DeliveryProgress(Protocol):
+    """The messages of one post the platform has accepted so far, kept where a retry finds them.
+
+    A post can take several messages (a root and its continuations). The platform notes each
+    one as soon as it is accepted, so a retry, even by another process after a crash, carries
+    on after it instead of posting the root again."""
+
+    @property
+    def message_ids(self) -> Sequence[str]:
+        """The post's messages already accepted (root first), by this attempt or earlier ones."""
+        ...
+
+    async def sent(self, message_id: str, *, last: bool) -> None:
+        """Note the post's next message, just accepted by the platform; `last` when no more
+        messages of the post follow (the delivery's record then covers it)."""
+        ...
+
+
 class ChatPlatform(Protocol):
     """One chat platform as the core sees it. Implementations live in `adapters/`.
 
@@ -76,12 +94,18 @@ class ChatPlatform(Protocol):
         """Limits and features of the platform."""
         ...
 
-    async def post_section(self, *, channel: Channel, section: Section, post: Post) -> Delivery:
-        """Post a section (root message, then continuations in its thread if it does not fit)."""
+    async def post_section(
+        self, *, channel: Channel, section: Section, post: Post, progress: DeliveryProgress
+    ) -> Delivery:
+        """Post a section (root message, then continuations in its thread if it does not fit),
+        starting after the messages `progress` already holds and noting each new one there."""
         ...
 
-    async def post_prompt(self, *, channel: Channel, text: str, post: Post) -> Delivery:
-        """Post a scheduled prompt (a reminder, follow-up or nudge) to a channel."""
+    async def post_prompt(
+        self, *, channel: Channel, text: str, post: Post, progress: DeliveryProgress
+    ) -> Delivery:
+        """Post a scheduled prompt (a reminder, follow-up or nudge) to a channel, resuming and
+        noting its messages like `post_section`."""
         ...
 
     async def send_private(self, *, channel: Channel, user_id: str, text: str) -> None:
@@ -263,6 +287,11 @@ class StoreSession(SchedulingSession, ExportSession, Protocol):
         self, *, deliveries: Mapping[int, Sequence[str]], now: datetime
     ) -> None:
         """`mark_post_sent` for many posts at once: post id -> platform message ids."""
+        ...
+
+    async def add_post_message(self, *, post_id: int, part: int, message_id: str) -> None:
+        """Record one message of a post still being delivered (part 0 is the root); a part
+        already recorded is left as it is. `mark_post_sent` later records the whole list."""
         ...
 
     async def mark_post_retry(

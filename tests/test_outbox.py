@@ -17,6 +17,7 @@ from bot.errors import PermanentDeliveryError, RateLimited, TransientDeliveryErr
 from bot.metrics import Metrics
 from bot.outbox import OutboxPolicy, OutboxSender
 from bot.ports import StoreSession
+from storage.session import SqlStoreSession
 from storage.store import SqlStore
 from tests.fakes.platform import FakePlatform
 
@@ -348,3 +349,61 @@ async def test_a_row_claimed_while_its_channels_lane_is_ending_is_still_sent(
         posts = await tx.list_posts()
     assert [p.state for p in posts] == [PostState.SENT, PostState.SENT]
     assert len(fake.sent) == 2
+
+
+async def test_a_retry_by_another_sender_carries_on_after_the_messages_already_out(
+    engagement: Engagement, store: SqlStore, clock: ManualClock
+) -> None:
+    # The root went out, then the connection broke; the row is retried later, here by a new
+    # sender with a new platform client, as after a restart or by another replica.
+    await _channels(engagement, "general")
+    await engagement.publish(sections=["1"], target="#general")
+    first = FakePlatform(clock=clock)
+    first.failures_after_root.append(TransientDeliveryError("connection reset"))
+    slow_retry = OutboxPolicy(backoff_base=600.0, backoff_cap=600.0)
+    await _sender(store, clock, first, slow_retry).drain()
+    async with store.transaction() as tx:
+        (half,) = await tx.list_posts()
+    assert (half.state, half.message_ids) == (PostState.PENDING, ("m1",))
+    assert first.continued == []
+    # Already ours: a reaction on the root counts while the rest waits.
+    async with store.transaction() as tx:
+        found = await tx.find_post_by_message(
+            platform=Platform.WEB, workspace_id="local", channel_external_id="general",
+            message_id="m1",
+        )  # fmt: skip
+    assert found is not None
+    assert found.id == half.id
+
+    clock.advance(3600)
+    second = FakePlatform(clock=clock)
+    await _sender(store, clock, second).drain()
+    assert second.sent == []  # the root is not posted again
+    assert second.continued == ["m1-cont"]
+    async with store.transaction() as tx:
+        (post,) = await tx.list_posts()
+    assert (post.state, post.message_ids) == (PostState.SENT, ("m1", "m1-cont"))
+
+
+async def test_a_delivery_note_that_fails_is_logged_and_the_delivery_still_recorded(
+    engagement: Engagement,
+    store: SqlStore,
+    clock: ManualClock,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    await _channels(engagement, "general")
+    await engagement.publish(sections=["1"], target="#general")
+
+    async def broken(self: StoreSession, **_: Any) -> None:
+        raise OperationalError("INSERT", {}, Exception("disk I/O error"))
+
+    monkeypatch.setattr(SqlStoreSession, "add_post_message", broken)
+    fake = FakePlatform(clock=clock)
+    with caplog.at_level(logging.WARNING, logger="bot.delivery_progress"):
+        await _sender(store, clock, fake).drain()
+    assert "was delivered but could not be noted yet" in caplog.text
+    async with store.transaction() as tx:
+        (post,) = await tx.list_posts()
+    assert (post.state, post.message_ids) == (PostState.SENT, ("m1", "m1-cont"))
+    assert len(fake.sent) == 1

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from slack_sdk.web.async_client import AsyncWebClient
@@ -13,7 +14,7 @@ from adapters.slack.layout import SectionLayouts, SlackMessage, prompt_messages
 from adapters.slack.mrkdwn import escape
 from bot.domain import Channel, Delivery, Platform, Post, Section
 from bot.errors import PermanentDeliveryError
-from bot.ports import Capabilities, Clock, RateWindow
+from bot.ports import Capabilities, Clock, DeliveryProgress, RateWindow
 
 log = logging.getLogger(__name__)
 
@@ -25,17 +26,16 @@ class SlackPlatform:
     """Posts sections, prompts and private messages to Slack.
 
     A section too long for one message is a root message plus continuations in its thread.
-    If a continuation fails after the root went out, the messages already posted are kept in
-    memory under the outbox row's id and key: the outbox's retry of that row (a 429 or a 5xx)
-    resumes with the next continuation instead of posting the root again. A permanent failure
-    part-way raises PermanentDeliveryError naming the messages that did go out.
+    Each message is noted in the delivery's progress as soon as Slack accepts it, so the
+    outbox's retry of the row (after a 429, a 5xx or a crash) resumes with the next
+    continuation instead of posting the root again. A permanent failure part-way raises
+    PermanentDeliveryError naming the messages that did go out.
     """
 
     def __init__(self, *, clients: SlackClients, clock: Clock) -> None:
         self._clients = clients
         self._clock = clock
         self._layouts = SectionLayouts()
-        self._posted: dict[tuple[int, str], list[str]] = {}
         self._last_sent: dict[str, datetime] = {}
 
     @property
@@ -46,12 +46,16 @@ class SlackPlatform:
     def capabilities(self) -> Capabilities:
         return Capabilities(max_message_bytes=40_000, per_channel_limits=(PER_CHANNEL,))
 
-    async def post_section(self, *, channel: Channel, section: Section, post: Post) -> Delivery:
+    async def post_section(
+        self, *, channel: Channel, section: Section, post: Post, progress: DeliveryProgress
+    ) -> Delivery:
         messages = self._layouts.messages(section, post_id=post.id)
-        return await self._post_all(channel, messages, post)
+        return await self._post_all(channel, messages, progress)
 
-    async def post_prompt(self, *, channel: Channel, text: str, post: Post) -> Delivery:
-        return await self._post_all(channel, prompt_messages(text), post)
+    async def post_prompt(
+        self, *, channel: Channel, text: str, post: Post, progress: DeliveryProgress
+    ) -> Delivery:
+        return await self._post_all(channel, prompt_messages(text), progress)
 
     async def send_private(self, *, channel: Channel, user_id: str, text: str) -> None:
         client = await self._clients.for_team(channel.workspace_id)
@@ -61,29 +65,33 @@ class SlackPlatform:
             )
 
     async def _post_all(
-        self, channel: Channel, messages: list[SlackMessage], post: Post
+        self, channel: Channel, messages: list[SlackMessage], progress: DeliveryProgress
     ) -> Delivery:
         client = await self._clients.for_team(channel.workspace_id)
-        key = (post.id, post.idempotency_key)
-        posted = self._posted.setdefault(key, [])
         try:
-            for message in messages[len(posted) :]:
+            for index in range(len(progress.message_ids), len(messages)):
                 await self._pace(channel.external_id)
-                posted.append(await self._post(client, channel, message, root=posted[:1]))
+                root = progress.message_ids[:1]
+                sent = await self._post(client, channel, messages[index], root=root)
+                await progress.sent(sent, last=index == len(messages) - 1)
         except PermanentDeliveryError as error:
-            del self._posted[key]
+            posted = progress.message_ids
             if posted:
                 raise PermanentDeliveryError(
                     f"{error} — after {len(posted)} of {len(messages)} message(s) went out "
                     f"(root {posted[0]}); they are not posted again"
                 ) from error
             raise
-        # RateLimited and TransientDeliveryError leave `posted` in place for the retry.
-        del self._posted[key]
-        return Delivery(message_ids=tuple(posted))
+        # RateLimited and TransientDeliveryError leave the progress for the retry.
+        return Delivery(message_ids=tuple(progress.message_ids))
 
     async def _post(
-        self, client: AsyncWebClient, channel: Channel, message: SlackMessage, *, root: list[str]
+        self,
+        client: AsyncWebClient,
+        channel: Channel,
+        message: SlackMessage,
+        *,
+        root: Sequence[str],
     ) -> str:
         async with delivery_errors():
             response = await client.chat_postMessage(

@@ -2,12 +2,11 @@
 
 The root message (an Adaptive Card with the title and the *Give feedback* / *Reply* actions) is
 created with `create_conversation`; a section too large for one message continues with more
-cards posted into the thread. If the root went out and a continuation failed, a retry resumes
-with the missing continuations instead of posting the root again (progress is kept in memory:
-a process restart between the two would post the root again — the rarer and less harmful
-failure than a section cut short for good). A continuation refused for good (403/404/413) ends
-the post with what was delivered, logged as an error, so the root's reactions and replies
-still count.
+cards posted into the thread. Each message is noted in the delivery's progress as soon as Teams
+accepts it, so if the root went out and a continuation failed (or the process stopped), the
+retry resumes with the missing continuations in the root's thread instead of posting the root
+again. A continuation refused for good (403/404/413) ends the post with what was delivered,
+logged as an error, so the root's reactions and replies still count.
 """
 
 from __future__ import annotations
@@ -15,7 +14,6 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Awaitable
-from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from botbuilder.schema import (
@@ -40,7 +38,7 @@ from adapters.teams.references import reference_of
 from adapters.teams.threads import thread_conversation_id
 from bot.domain import Channel, Delivery, Platform, Post, Section
 from bot.errors import PermanentDeliveryError
-from bot.ports import Capabilities, RateWindow
+from bot.ports import Capabilities, DeliveryProgress, RateWindow
 
 log = logging.getLogger(__name__)
 
@@ -61,12 +59,6 @@ CAPABILITIES = Capabilities(
 )
 
 
-@dataclass(kw_only=True)
-class _Progress:
-    thread_id: str
-    message_ids: list[str] = field(default_factory=list)
-
-
 class TeamsPlatform:
     """Teams as the core sees it: posts sections and prompts through the Bot Connector."""
 
@@ -74,7 +66,6 @@ class TeamsPlatform:
         self._auth = auth
         self._app_id = app_id
         self._clients: dict[str, ConnectorClient] = {}
-        self._progress: dict[int, _Progress] = {}
         self._personal: dict[str, ConversationReference] = {}
 
     @property
@@ -93,7 +84,9 @@ class TeamsPlatform:
         """The member removed the app from their personal scope: stop writing to them."""
         self._personal.pop(user_id, None)
 
-    async def post_section(self, *, channel: Channel, section: Section, post: Post) -> Delivery:
+    async def post_section(
+        self, *, channel: Channel, section: Section, post: Post, progress: DeliveryProgress
+    ) -> Delivery:
         reference = self._reference(channel)
         try:
             cards = section_cards(
@@ -104,37 +97,41 @@ class TeamsPlatform:
         except ValueError as error:
             raise PermanentDeliveryError(str(error)) from error
         client = await self._client(reference.service_url)
-        progress = self._progress.get(post.id)
-        if progress is None:
+        if not progress.message_ids:
             root = _message(attachments=[_attachment(cards[0])], summary=section.title)
-            progress = await self._start_thread(client, reference, channel, root)
-            self._progress[post.id] = progress
+            root_id = await self._start_thread(client, reference, channel, root)
+            await progress.sent(root_id, last=len(cards) == 1)
+        thread_id = thread_conversation_id(channel.external_id, progress.message_ids[0])
         try:
-            for content in cards[len(progress.message_ids) :]:
+            for index in range(len(progress.message_ids), len(cards)):
                 sent = await self._call(
                     client.conversations.send_to_conversation(
-                        progress.thread_id,
+                        thread_id,
                         _message(
-                            attachments=[_attachment(content)],
-                            conversation=ConversationAccount(id=progress.thread_id),
+                            attachments=[_attachment(cards[index])],
+                            conversation=ConversationAccount(id=thread_id),
                         ),
                     ),
                     what=f"continuing section {section.id} in {channel.name}",
                 )
-                progress.message_ids.append(_id_of(sent, what="a continuation"))
+                message_id = _id_of(sent, what="a continuation")
+                await progress.sent(message_id, last=index == len(cards) - 1)
         except PermanentDeliveryError as error:
             log.error(
                 "section %s in %s was cut short after %d of %d messages: %s",
                 section.id, channel.name, len(progress.message_ids), len(cards), error,
             )  # fmt: skip
-        del self._progress[post.id]
         return Delivery(message_ids=tuple(progress.message_ids))
 
-    async def post_prompt(self, *, channel: Channel, text: str, post: Post) -> Delivery:
-        reference = self._reference(channel)
-        client = await self._client(reference.service_url)
-        message = _message(text=text[:MAX_PROMPT_CHARS])
-        progress = await self._start_thread(client, reference, channel, message)
+    async def post_prompt(
+        self, *, channel: Channel, text: str, post: Post, progress: DeliveryProgress
+    ) -> Delivery:
+        if not progress.message_ids:
+            reference = self._reference(channel)
+            client = await self._client(reference.service_url)
+            message = _message(text=text[:MAX_PROMPT_CHARS])
+            root_id = await self._start_thread(client, reference, channel, message)
+            await progress.sent(root_id, last=True)
         return Delivery(message_ids=tuple(progress.message_ids))
 
     async def send_private(self, *, channel: Channel, user_id: str, text: str) -> None:
@@ -171,17 +168,13 @@ class TeamsPlatform:
         reference: ConversationReference,
         channel: Channel,
         activity: Activity,
-    ) -> _Progress:
+    ) -> str:
+        """Post `activity` as the root of a new thread; the root's message id."""
         result = await self._call(
             client.conversations.create_conversation(_parameters(reference, channel, activity)),
             what=f"starting a thread in {channel.name}",
         )
-        root_id = _id_of(result, what="the thread's root", attribute="activity_id")
-        thread_id = result.id if result.id and root_id in result.id else None
-        return _Progress(
-            thread_id=thread_id or thread_conversation_id(channel.external_id, root_id),
-            message_ids=[root_id],
-        )
+        return _id_of(result, what="the thread's root", attribute="activity_id")
 
     def _reference(self, channel: Channel) -> ConversationReference:
         reference = reference_of(channel)

@@ -8,7 +8,7 @@ the process, so there are no rate limits and nothing to retry.
 from __future__ import annotations
 
 from bot.domain import Channel, Delivery, Platform, Post, Section
-from bot.ports import Capabilities
+from bot.ports import Capabilities, DeliveryProgress
 
 _CAPABILITIES = Capabilities(max_message_bytes=1_000_000, threads=True, reactions=True, forms=True)
 
@@ -29,11 +29,22 @@ class WebPlatform:
     def capabilities(self) -> Capabilities:
         return _CAPABILITIES
 
-    async def post_section(self, *, channel: Channel, section: Section, post: Post) -> Delivery:
-        return Delivery(message_ids=(message_id(post),))
+    async def post_section(
+        self, *, channel: Channel, section: Section, post: Post, progress: DeliveryProgress
+    ) -> Delivery:
+        return await self._show(post, progress)
 
-    async def post_prompt(self, *, channel: Channel, text: str, post: Post) -> Delivery:
-        return Delivery(message_ids=(message_id(post),))
+    async def post_prompt(
+        self, *, channel: Channel, text: str, post: Post, progress: DeliveryProgress
+    ) -> Delivery:
+        return await self._show(post, progress)
+
+    @staticmethod
+    async def _show(post: Post, progress: DeliveryProgress) -> Delivery:
+        # The page renders posts from the database: one message, named after the post.
+        if not progress.message_ids:
+            await progress.sent(message_id(post), last=True)
+        return Delivery(message_ids=tuple(progress.message_ids))
 
     async def send_private(self, *, channel: Channel, user_id: str, text: str) -> None:
         # The confirmation is shown on the page that submitted the feedback.

@@ -175,6 +175,29 @@ class OutboxRepo(Repo):
             .execution_options(synchronize_session=False)
         )
 
+    async def add_post_message(self, *, post_id: int, part: int, message_id: str) -> None:
+        found = await self._db.exec(
+            select(col(ChannelRow.external_id), col(ChannelRow.platform))
+            .join(PostRow, col(PostRow.channel_id) == col(ChannelRow.id))
+            .where(col(PostRow.id) == post_id)
+        )
+        channel = found.first()
+        if channel is None:
+            raise NotFound("post", post_id)
+        external_id, platform = channel
+        connection = await self._db.connection()
+        await connection.execute(
+            self._insert(_POST_MESSAGES)
+            .values(
+                post_id=post_id,
+                part=part,
+                message_id=message_id,
+                channel_external_id=external_id,
+                platform=platform,
+            )
+            .on_conflict_do_nothing()
+        )
+
     async def mark_post_retry(
         self, *, post_id: int, error: str, retry_at: datetime, now: datetime
     ) -> Post:

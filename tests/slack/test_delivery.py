@@ -10,12 +10,14 @@ import pytest
 from pydantic import SecretStr
 
 from adapters.slack.mount import SLACK
+from bot.delivery_progress import MemoryProgress
 from bot.domain import Platform, PostState
+from bot.errors import TransientDeliveryError
 from tests.fakes.slack_blockkit import message_problems
 from tests.slack import payloads
 from tests.slack.conftest import MakeWorld
 from tests.slack.long_paper import write_long_paper
-from tests.slack.world import GENERAL, MEMBER, SlackWorld
+from tests.slack.world import BOT, GENERAL, MEMBER, SlackWorld
 
 
 @pytest.fixture
@@ -73,6 +75,36 @@ async def test_a_429_on_a_continuation_resumes_without_posting_the_root_again(
     assert len(roots) == 1
     assert long_post.state is PostState.SENT
     assert list(long_post.message_ids) == [m.ts for m in messages]
+
+
+async def test_a_section_resumes_from_the_messages_its_progress_holds(
+    long_world: SlackWorld,
+) -> None:
+    # What a retry after a crash sees: the progress read back from the database.
+    world = long_world
+    (post,) = await world.publish(["1"])
+    first = world.fake.posted(GENERAL)
+    world.fake.fail_next("chat.postMessage", "503", skip=1)
+    platform = world.services.platforms[Platform.SLACK]
+    channel = await world.services.engagement.find_channel(
+        platform=Platform.SLACK, workspace_id=BOT.team_id, external_id=GENERAL
+    )
+    assert channel is not None
+    section = world.services.engagement.paper.sections[0]
+    progress = MemoryProgress([first[0].ts])  # the root is out, nothing else
+    with pytest.raises(TransientDeliveryError):
+        await platform.post_section(channel=channel, section=section, post=post, progress=progress)
+    # The continuation accepted before the 503 is noted; the root was not posted again.
+    again = world.fake.posted(GENERAL)[len(first) :]
+    assert [m.thread_ts for m in again] == [first[0].ts]
+    assert progress.message_ids == (first[0].ts, again[0].ts)
+    delivery = await platform.post_section(
+        channel=channel, section=section, post=post, progress=progress
+    )
+    again = world.fake.posted(GENERAL)[len(first) :]
+    assert len(again) == len(first) - 1  # every continuation once, no second root
+    assert all(m.thread_ts == first[0].ts for m in again)
+    assert delivery.message_ids == (first[0].ts, *(m.ts for m in again))
 
 
 async def test_a_server_error_is_retried_and_the_post_is_sent_once(world: SlackWorld) -> None:

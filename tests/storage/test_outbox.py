@@ -208,3 +208,37 @@ async def test_list_posts_filters_by_channel_and_kind(store: SqlStore, now: date
         assert [p.id for p in await tx.list_posts(channel_id=one.id)] == [a.id, prompt.id]
         assert [p.id for p in await tx.list_posts(kind=PostKind.SECTION)] == [a.id, b.id]
         assert await tx.list_posts(channel_id=two.id, kind=PostKind.PROMPT) == []
+
+
+async def test_messages_noted_during_delivery_are_kept_for_the_next_claim(
+    store: SqlStore, now: datetime
+) -> None:
+    async with store.transaction() as tx:
+        c = await channel(tx)
+        post, _ = await tx.enqueue_post(new=new_post(c.id, "long"), now=now)
+    async with store.transaction() as tx:
+        await tx.claim_posts(platform=Platform.SLACK, now=now, lease_seconds=60, limit=1)
+        await tx.add_post_message(post_id=post.id, part=0, message_id="root")
+    async with store.transaction() as tx:
+        # Noted twice (a retried write): the first stands, nothing is duplicated.
+        await tx.add_post_message(post_id=post.id, part=0, message_id="root")
+        await tx.mark_post_retry(post_id=post.id, error="503", retry_at=now, now=now)
+    async with store.transaction() as tx:
+        (again,) = await tx.claim_posts(platform=Platform.SLACK, now=now, lease_seconds=60, limit=1)
+        found = await tx.find_post_by_message(
+            platform=Platform.SLACK, workspace_id="T1", channel_external_id="C1", message_id="root"
+        )
+        await tx.add_post_message(post_id=post.id, part=1, message_id="cont")
+        await tx.mark_post_sent(post_id=post.id, message_ids=["root", "cont", "last"], now=now)
+        done = await tx.get_post(post_id=post.id)
+    assert again.message_ids == ("root",)
+    assert found is not None
+    assert found.id == post.id
+    assert done is not None
+    assert done.message_ids == ("root", "cont", "last")
+
+
+async def test_noting_a_message_of_an_unknown_post_is_refused(store: SqlStore) -> None:
+    with pytest.raises(LookupError):
+        async with store.transaction() as tx:
+            await tx.add_post_message(post_id=999_999, part=0, message_id="m")

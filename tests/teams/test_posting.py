@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from bot.delivery_progress import MemoryProgress
 from bot.domain import Paper, Paragraph, Platform, PostKind, PostState, Text
 from bot.ports import NewPost
 from tests.fakes.bot_connector import MAX_MESSAGE_BYTES, Call, FakeBotConnector
@@ -237,3 +238,29 @@ async def test_a_scheduled_prompt_starts_a_thread_of_its_own(teams: Teams) -> No
         (post,) = await tx.list_posts()
     assert post.state is PostState.SENT
     assert list(post.message_ids) == [root.id]
+
+
+async def test_a_section_resumes_in_its_thread_from_the_messages_its_progress_holds(
+    teams: Teams,
+) -> None:
+    # What a retry after a crash sees: the root's id read back from the database.
+    await teams.install()
+    paper = with_oversized_section(teams.services.engagement.paper)
+    await publish(teams, paper, sections=("2",))
+    (thread,) = teams.connector.threads()
+    first = teams.connector.in_thread(thread)
+    async with teams.store.transaction() as tx:
+        (post,) = await tx.list_posts()
+        channel = await tx.get_channel(channel_id=post.channel_id)
+    assert channel is not None
+    platform = teams.services.platforms[Platform.TEAMS]
+    progress = MemoryProgress([first[0].id])
+
+    delivery = await platform.post_section(
+        channel=channel, section=paper.sections[1], post=post, progress=progress
+    )
+
+    assert teams.connector.threads() == [thread]  # no second root
+    again = teams.connector.in_thread(thread)[len(first) :]
+    assert len(again) == len(first) - 1
+    assert delivery.message_ids == (first[0].id, *(m.id for m in again))

@@ -7,6 +7,7 @@ from adapters.web.blocks import SectionHtml, safe_href
 from adapters.web.demo import prepare_demo
 from adapters.web.platform import WebPlatform
 from adapters.web.signing import Signer
+from bot.delivery_progress import MemoryProgress
 from bot.domain import (
     CodeBlock,
     FootnoteRef,
@@ -109,8 +110,15 @@ async def test_web_platform_gives_each_post_a_web_message_id() -> None:
         id=7, kind=PostKind.SECTION, channel_id=1, idempotency_key="k", state=PostState.SENDING
     )
     assert platform.platform is Platform.WEB
-    delivery = await platform.post_section(channel=None, section=_section(), post=post)  # type: ignore[arg-type]
+    progress = MemoryProgress()
+    delivery = await platform.post_section(
+        channel=None,  # type: ignore[arg-type]  # the web needs no channel to show a post
+        section=_section(),
+        post=post,
+        progress=progress,
+    )
     assert delivery.message_ids == ("web-7",)
+    assert progress.message_ids == ("web-7",)
 
 
 async def test_demo_posts_the_paper_once_however_often_it_runs(site: Site) -> None:
