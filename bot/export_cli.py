@@ -15,6 +15,7 @@ from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, TypeVar
+from zoneinfo import ZoneInfo
 
 import typer
 from rich.console import Console
@@ -209,6 +210,7 @@ def report_command(
     from bot.report import write_report
 
     filters = _filters(paper=paper, section=None, since=since, until=until, platform=platform)
+    zone = ZoneInfo(Settings().timezone)
 
     async def work(store: Store) -> Path:
         return await write_report(
@@ -217,6 +219,7 @@ def report_command(
             filters=filters,
             actor=cli_actor(),
             now=datetime.now(UTC),
+            zone=zone,
             overwrite=overwrite,
         )
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING, Protocol
 
@@ -140,12 +140,15 @@ class TallyCount:
 
 
 @dataclass(frozen=True, kw_only=True)
-class DayCount:
-    """How many rows of a table a section drew on one day (UTC)."""
+class QuarterCount:
+    """How many rows of a table a section drew in one quarter of an hour (`start`, in UTC).
+
+    Every time zone's offset is a whole number of quarter hours, so these add up to days in
+    whichever zone the organisers work in."""
 
     paper_id: str | None
     section_id: str | None
-    day: date
+    start: datetime
     count: int
 
 
@@ -219,8 +222,8 @@ class ExportReader(Protocol):
         """Feedback per section by nature or by role, or standing reactions by emoji."""
         ...
 
-    async def per_day(self, table: ExportTable) -> Sequence[DayCount]:
-        """Rows of a table per section per day (UTC)."""
+    async def per_quarter_hour(self, table: ExportTable) -> Sequence[QuarterCount]:
+        """Rows of a table per section per quarter of an hour."""
         ...
 
 

@@ -10,8 +10,9 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, timedelta, tzinfo
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
@@ -80,12 +81,14 @@ def _timeline(
     )
 
 
-async def _per_day(reader: ExportReader) -> dict[tuple[str, str], dict[date, int]]:
+async def _per_day(reader: ExportReader, *, zone: tzinfo) -> dict[tuple[str, str], dict[date, int]]:
+    """Feedback and replies per section per day, days as the organisers' clocks count them."""
     per_day: dict[tuple[str, str], dict[date, int]] = defaultdict(dict)
     for table in (ExportTable.FEEDBACK, ExportTable.REPLIES):
-        for c in await reader.per_day(table):
+        for c in await reader.per_quarter_hour(table):
             counts = per_day[(c.paper_id or "", c.section_id or "")]
-            counts[c.day] = counts.get(c.day, 0) + c.count
+            day = c.start.astimezone(zone).date()
+            counts[day] = counts.get(day, 0) + c.count
     return per_day
 
 
@@ -104,12 +107,14 @@ def _filters_text(filters: ExportFilters) -> list[str]:
     return text
 
 
-async def render_report(reader: ExportReader, *, filters: ExportFilters, now: datetime) -> str:
-    """The report page as HTML text."""
+async def render_report(
+    reader: ExportReader, *, filters: ExportFilters, now: datetime, zone: ZoneInfo
+) -> str:
+    """The report page as HTML text; days are counted in `zone` (the organisers' time)."""
     papers = await reader.papers()
     sections = await reader.sections()
     tabs = await crosstabs(reader)
-    timeline = _timeline(sections, await _per_day(reader))
+    timeline = _timeline(sections, await _per_day(reader, zone=zone))
     totals = {table: await reader.count(table) for table in ExportTable}
     nature, role, emoji = tabs[Tally.NATURE], tabs[Tally.ROLE], tabs[Tally.EMOJI]
     numbers = [str(s.ordinal) for s in sections]
@@ -122,7 +127,7 @@ async def render_report(reader: ExportReader, *, filters: ExportFilters, now: da
             "timeline",
             title="Responses per section over time (cumulative)",
             desc=(
-                f"Feedback and replies per section added up day by day from "
+                f"Feedback and replies per section added up day by day ({zone.key} time) from "
                 f"{timeline.days[0]:%d %b %Y} to {timeline.days[-1]:%d %b %Y}. Most so far: "
                 f"{busiest.label} with {busiest.values[-1]}."
             )
@@ -168,6 +173,7 @@ async def render_report(reader: ExportReader, *, filters: ExportFilters, now: da
     return _TEMPLATES.get_template("report.html").render(
         title=" · ".join(title for _, title in papers) or "Consultation",
         generated=now,
+        zone=zone.key,
         filters=_filters_text(filters),
         totals={t.value: n for t, n in totals.items()},
         people=await reader.people(),
@@ -188,9 +194,11 @@ async def write_report(
     filters: ExportFilters,
     actor: str,
     now: datetime,
+    zone: ZoneInfo,
     overwrite: bool = False,
 ) -> Path:
-    """Write the report beside `target`, rename it into place, and audit it."""
+    """Write the report beside `target`, rename it into place, and audit it; days are counted
+    in `zone`."""
     from bot.export import check_filters
 
     check_filters(filters)
@@ -200,7 +208,7 @@ async def write_report(
     try:
         async with store.transaction() as tx:
             async with tx.export_reader(filters=filters) as reader:
-                html = await render_report(reader, filters=filters, now=now)
+                html = await render_report(reader, filters=filters, now=now, zone=zone)
             staging.path.write_text(html, encoding="utf-8")
             await tx.append_audit(
                 actor=actor,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Sequence
-from datetime import date
+from datetime import UTC, datetime
 from typing import Any
 
 import orjson
@@ -14,9 +14,9 @@ import sqlalchemy as sa
 
 from bot.domain import FormField
 from bot.ports_export import (
-    DayCount,
     ExportFilters,
     ExportTable,
+    QuarterCount,
     RowPlan,
     SectionInfo,
     Source,
@@ -26,7 +26,7 @@ from bot.ports_export import (
 from storage.arrow_snapshot import ArrowSnapshot
 from storage.codec import decode_form
 from storage.repos.export_plan import POST_SOURCES, shaped_query
-from storage.repos.export_sql import day_utc, text_of
+from storage.repos.export_sql import quarter_utc, text_of
 from storage.tables import (
     ChannelRow,
     FeedbackRow,
@@ -284,21 +284,25 @@ class SqlExportReader:
             TallyCount(paper_id=p, section_id=s, category=c, count=int(n)) for p, s, c, n in result
         ]
 
-    async def per_day(self, table: ExportTable) -> Sequence[DayCount]:
+    async def per_quarter_hour(self, table: ExportTable) -> Sequence[QuarterCount]:
         source = _Source(table)
-        day = day_utc(source.at)
+        quarter = quarter_utc(source.at)
         paper, section = _POSTS.c.paper_id, _POSTS.c.section_id
         query = (
-            sa.select(paper, section, day, sa.func.count())
+            sa.select(paper, section, quarter, sa.func.count())
             .select_from(source.joined())
             .where(*self._where(source))
-            .group_by(paper, section, day)
+            .group_by(paper, section, quarter)
         )
         result = await self._all(query)
         return [
-            DayCount(paper_id=p, section_id=s, day=date.fromisoformat(d), count=int(n))
-            for p, s, d, n in result
+            QuarterCount(paper_id=p, section_id=s, start=_utc(q), count=int(n))
+            for p, s, q, n in result
         ]
+
+
+def _utc(quarter: str) -> datetime:
+    return datetime.strptime(quarter, "%Y-%m-%d %H:%M").replace(tzinfo=UTC)
 
 
 def _with_post_columns(batch: pa.RecordBatch, *, posts: pa.Table, plan: RowPlan) -> pa.RecordBatch:

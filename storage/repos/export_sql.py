@@ -21,8 +21,8 @@ class iso_utc(FunctionElement[str]):
     inherit_cache = True
 
 
-class day_utc(FunctionElement[str]):
-    """A UtcDateTime column's day in UTC as "YYYY-MM-DD"."""
+class quarter_utc(FunctionElement[str]):
+    """The quarter hour a UtcDateTime column falls in, in UTC, as "YYYY-MM-DD HH:MM"."""
 
     type = sa.String()
     inherit_cache = True
@@ -41,15 +41,21 @@ def _iso_postgresql(element: iso_utc, compiler: SQLCompiler, **kw: Any) -> str:
     return f"to_char(({column}) AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
 
 
-@compiles(day_utc, "sqlite")
-def _day_sqlite(element: day_utc, compiler: SQLCompiler, **kw: Any) -> str:
-    return f"substr({compiler.process(element.clauses, **kw)}, 1, 10)"
-
-
-@compiles(day_utc, "postgresql")
-def _day_postgresql(element: day_utc, compiler: SQLCompiler, **kw: Any) -> str:
+@compiles(quarter_utc, "sqlite")
+def _quarter_sqlite(element: quarter_utc, compiler: SQLCompiler, **kw: Any) -> str:
     column = compiler.process(element.clauses, **kw)
-    return f"to_char(({column}) AT TIME ZONE 'UTC', 'YYYY-MM-DD')"
+    minute = f"CAST(substr({column}, 15, 2) AS INTEGER) / 15 * 15"
+    return f"(substr({column}, 1, 14) || printf('%02d', {minute}))"
+
+
+@compiles(quarter_utc, "postgresql")
+def _quarter_postgresql(element: quarter_utc, compiler: SQLCompiler, **kw: Any) -> str:
+    utc = f"(({compiler.process(element.clauses, **kw)}) AT TIME ZONE 'UTC')"
+    start = (
+        f"date_trunc('hour', {utc}) "
+        f"+ floor(extract(minute FROM {utc}) / 15) * interval '15 minutes'"
+    )
+    return f"to_char({start}, 'YYYY-MM-DD HH24:MI')"
 
 
 def text_of(expression: Any) -> ColumnElement[str]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from bot.domain import Platform
 from bot.ports_export import ExportFilters
@@ -23,7 +24,7 @@ def rows_of(page: str, caption: str) -> list[list[str]]:
     ]
 
 
-async def report(store: SqlStore, tmp_path: Path, **filters: object) -> str:
+async def report(store: SqlStore, tmp_path: Path, *, zone: str = "UTC", **filters: object) -> str:
     target = tmp_path / "report.html"
     await write_report(
         store,
@@ -31,6 +32,7 @@ async def report(store: SqlStore, tmp_path: Path, **filters: object) -> str:
         filters=ExportFilters(**filters),  # type: ignore[arg-type]
         actor="test",
         now=T0 + timedelta(days=2),
+        zone=ZoneInfo(zone),
         overwrite=True,
     )
     return target.read_text(encoding="utf-8")
@@ -105,3 +107,30 @@ async def test_an_empty_period_says_so_instead_of_drawing_charts(
     assert "<svg" not in page
     assert "No feedback or replies in this period yet." in page
     assert "No reactions in this period yet." in page
+
+
+async def test_days_are_counted_in_the_organisers_time_zone(
+    store: SqlStore, dataset: Dataset, tmp_path: Path
+) -> None:
+    # Kathmandu is 5 h 45 min ahead of UTC: 18:14 UTC is 23:59 there, 18:15 UTC is midnight.
+    async with store.transaction() as tx:
+        costs = (await tx.list_posts())[0]
+        for minute in (14, 15):
+            await tx.add_feedback(
+                post_id=costs.id,
+                participant_id=dataset.bob.id,
+                values={"nature": "I agree", "role": "Analyst"},
+                event_id=f"late-{minute}",
+                now=T0.replace(hour=18, minute=minute),
+            )
+    in_utc = await report(store, tmp_path)
+    assert rows_of(in_utc, "Responses per section by day") == [
+        ["1. Who pays", "6", "6"],
+        ["2. Who takes part", "2", "2"],
+    ]
+    in_kathmandu = await report(store, tmp_path, zone="Asia/Kathmandu")
+    assert rows_of(in_kathmandu, "Responses per section by day") == [
+        ["1. Who pays", "5", "1", "6"],
+        ["2. Who takes part", "2", "0", "2"],
+    ]
+    assert "(Asia/Kathmandu time)" in in_kathmandu
