@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from bot.domain import (
     Channel,
@@ -145,6 +146,32 @@ class Engagement:
             return await tx.find_channel(
                 platform=platform, workspace_id=workspace_id, external_id=external_id
             )
+
+    # Private chats --------------------------------------------------------------------------
+
+    async def remember_private_chat(
+        self, *, platform: Platform, workspace_id: str, user_id: str, reference: Mapping[str, Any]
+    ) -> None:
+        """Keep how to reach a member privately (the platform's opaque reference), so private
+        answers still reach them after a restart or on another replica."""
+        async with self._store.transaction() as tx:
+            await tx.save_private_chat(
+                platform=platform,
+                workspace_id=workspace_id,
+                user_id=user_id,
+                reference=reference,
+                now=self._clock.now(),
+            )
+
+    async def private_chat(self, *, platform: Platform, user_id: str) -> Mapping[str, Any] | None:
+        """How to reach a member privately, or None if they never opened a private chat."""
+        async with read_transaction(self._store) as tx:
+            return await tx.find_private_chat(platform=platform, user_id=user_id)
+
+    async def forget_private_chat(self, *, platform: Platform, user_id: str) -> None:
+        """The member closed their private chat with the bot (or removed the app)."""
+        async with self._store.transaction() as tx:
+            await tx.forget_private_chat(platform=platform, user_id=user_id)
 
     # Publishing ---------------------------------------------------------------------------
 

@@ -10,7 +10,7 @@ from collections.abc import Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from datetime import datetime
-from typing import NamedTuple, Protocol, runtime_checkable
+from typing import Any, NamedTuple, Protocol, runtime_checkable
 
 from bot.domain import (
     Channel,
@@ -287,6 +287,29 @@ class StoreSession(SchedulingSession, ExportSession, Protocol):
         self, *, deliveries: Mapping[int, Sequence[str]], now: datetime
     ) -> None:
         """`mark_post_sent` for many posts at once: post id -> platform message ids."""
+        ...
+
+    # Private chats
+    async def save_private_chat(
+        self,
+        *,
+        platform: Platform,
+        workspace_id: str,
+        user_id: str,
+        reference: Mapping[str, Any],
+        now: datetime,
+    ) -> None:
+        """Keep (or replace) how to reach a member privately; `reference` is the platform's."""
+        ...
+
+    async def find_private_chat(
+        self, *, platform: Platform, user_id: str
+    ) -> Mapping[str, Any] | None:
+        """How to reach a member privately, if they have opened a private chat with the bot."""
+        ...
+
+    async def forget_private_chat(self, *, platform: Platform, user_id: str) -> bool:
+        """Drop a member's private chat (they removed the bot); False if none was kept."""
         ...
 
     async def add_post_message(self, *, post_id: int, part: int, message_id: str) -> None:

@@ -10,6 +10,7 @@ from storage.repos.feedback import FeedbackRepo
 from storage.repos.outbox import OutboxRepo
 from storage.repos.papers import PaperRepo
 from storage.repos.people import PeopleRepo
+from storage.repos.private_chats import PrivateChatRepo
 from storage.repos.reactions import ReactionRepo
 from storage.repos.replies import ReplyRepo
 from storage.repos.scheduling import SchedulingRepo
@@ -27,6 +28,7 @@ class SqlStoreSession(
     AuditRepo,
     SchedulingRepo,
     ExportRepo,
+    PrivateChatRepo,
 ):
     """Every repository operation, inside the one transaction its AsyncSession is in.
 

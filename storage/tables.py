@@ -88,6 +88,21 @@ class ChannelRow(Base, table=True):
     created_at: datetime = _utc()
 
 
+class PrivateChatRow(Base, table=True):
+    """How to reach one member privately (a Teams personal chat); `reference` is opaque to
+    engage. Erasing the member removes it."""
+
+    __tablename__ = "private_chats"
+    __table_args__ = (sa.UniqueConstraint("platform", "user_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    platform: str
+    workspace_id: str
+    user_id: str
+    reference: Json = Field(sa_type=sa.JSON)
+    updated_at: datetime = _utc()
+
+
 class PostRow(Base, table=True):
     """The outbox: one section or prompt for one channel, and how its delivery went."""
 

@@ -28,6 +28,7 @@ from bot.services import Services
 
 log = logging.getLogger(__name__)
 
+ERASE = ["delete", "my", "data"]
 TEAMS_HELP = "• schedule — a form to schedule an engagement event, its reminders and follow-up"
 SENT_PRIVATELY = "I've sent you the {what} in our personal chat."
 OPEN_A_CHAT = (
@@ -48,6 +49,15 @@ class ChatCommands:
 
     async def run(self, turn_context: TurnContext, text: str, *, here: str) -> None:
         """Answer `text`; `here` is the channel it was typed in ("" in a personal chat)."""
+        try:
+            await self._answer(turn_context, text, here=here)
+        finally:
+            if _words(text) == ERASE:
+                # The erasure dropped the stored personal chat; this process forgets it too.
+                member = inbound.actor(turn_context.activity).user_id
+                await self._platform.forget_personal(member)
+
+    async def _answer(self, turn_context: TurnContext, text: str, *, here: str) -> None:
         activity = turn_context.activity
         words = _words(text)
         member = inbound.actor(activity).user_id
@@ -73,7 +83,7 @@ class ChatCommands:
     ) -> None:
         member = inbound.actor(turn_context.activity).user_id
         command = " ".join(_words(text))
-        if not self._platform.knows_personal(member):
+        if not await self._platform.knows_personal(member):
             log.info("Teams: '%s' in a channel from %s, who has no personal chat", command, member)
             await _say(turn_context, OPEN_A_CHAT.format(what=what, command=command))
             return
@@ -87,7 +97,7 @@ class ChatCommands:
                 command, member, error,
             )  # fmt: skip
             if isinstance(error, PermanentDeliveryError):  # the member removed the app
-                self._platform.forget_personal(member)
+                await self._platform.forget_personal(member)
             await _say(turn_context, OPEN_A_CHAT.format(what=what, command=command))
             return
         await _say(turn_context, SENT_PRIVATELY.format(what=what))
@@ -115,7 +125,7 @@ def _private_answer(words: list[str], *, organiser: bool) -> str | None:
     non-organiser's `export` is refused in place: the refusal holds nothing private."""
     if words[:1] == ["export"] and organiser:
         return "link"
-    if words == ["delete", "my", "data"]:
+    if words == ERASE:
         return "details"
     return None
 

@@ -59,7 +59,7 @@ class EngageTeamsBot(TeamsActivityHandler):  # type: ignore[misc]
         conversation = activity.conversation
         if conversation is not None and conversation.conversation_type == "personal":
             reference = TurnContext.get_conversation_reference(activity)
-            self._platform.remember_personal(inbound.actor(activity).user_id, reference)
+            await self._platform.remember_personal(inbound.actor(activity).user_id, reference)
             await self._command(turn_context, text, here="")
             return
         place = inbound.where(activity)

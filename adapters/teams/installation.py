@@ -42,7 +42,7 @@ class Installer:
         removed = any(m.id == bot_id for m in activity.members_removed or [])
         if data.team is None:
             if added:
-                self._remember_personal(activity)
+                await self._remember_personal(activity)
             return
         event = data.event_type or ""
         if added or event in _INSTALL_EVENTS:
@@ -60,12 +60,12 @@ class Installer:
         action = activity.action or ""
         if action.startswith("add"):
             if team is None:
-                self._remember_personal(activity)
+                await self._remember_personal(activity)
             else:
                 await self.install(context)
         elif action.startswith("remove"):
             if team is None:
-                self._platform.forget_personal(actor(activity).user_id)
+                await self._platform.forget_personal(actor(activity).user_id)
             else:
                 await self.uninstall(activity)
 
@@ -142,6 +142,6 @@ class Installer:
             platform=Platform.TEAMS, workspace_id=place.tenant_id, external_id=channel_id
         )
 
-    def _remember_personal(self, activity: Activity) -> None:
+    async def _remember_personal(self, activity: Activity) -> None:
         reference: ConversationReference = TurnContext.get_conversation_reference(activity)
-        self._platform.remember_personal(actor(activity).user_id, reference)
+        await self._platform.remember_personal(actor(activity).user_id, reference)

@@ -10,6 +10,7 @@ from adapters.teams.chat_commands import ChatCommands
 from adapters.teams.endpoint import MessagesEndpoint
 from adapters.teams.handler import EngageTeamsBot
 from adapters.teams.installation import Installer
+from adapters.teams.personal import PersonalChats
 from adapters.teams.platform import TeamsPlatform
 from adapters.teams.schedule_dialog import ScheduleDialog
 from adapters.teams.tasks import Dialogs
@@ -23,7 +24,9 @@ def mount(app: web.Application, services: Services) -> None:
     settings = services.settings
     auth, _credentials = build_authentication(settings)
     app_id = settings.microsoft_app_id or ""
-    platform = TeamsPlatform(auth=auth, app_id=app_id)
+    platform = TeamsPlatform(
+        auth=auth, app_id=app_id, personal=PersonalChats(engagement=services.engagement)
+    )
     bot = EngageTeamsBot(
         engagement=services.engagement,
         clock=services.clock,

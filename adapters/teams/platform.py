@@ -34,6 +34,7 @@ from urllib3.util.retry import Retry
 
 from adapters.teams.cards import CARD_CONTENT_TYPE, Card, section_cards
 from adapters.teams.connector_errors import delivery_error
+from adapters.teams.personal import PersonalChats
 from adapters.teams.references import reference_of
 from adapters.teams.threads import thread_conversation_id
 from bot.domain import Channel, Delivery, Platform, Post, Section
@@ -62,11 +63,13 @@ CAPABILITIES = Capabilities(
 class TeamsPlatform:
     """Teams as the core sees it: posts sections and prompts through the Bot Connector."""
 
-    def __init__(self, *, auth: BotFrameworkAuthentication, app_id: str) -> None:
+    def __init__(
+        self, *, auth: BotFrameworkAuthentication, app_id: str, personal: PersonalChats
+    ) -> None:
         self._auth = auth
         self._app_id = app_id
         self._clients: dict[str, ConnectorClient] = {}
-        self._personal: dict[str, ConversationReference] = {}
+        self._personal = personal
 
     @property
     def platform(self) -> Platform:
@@ -76,13 +79,13 @@ class TeamsPlatform:
     def capabilities(self) -> Capabilities:
         return CAPABILITIES
 
-    def remember_personal(self, user_id: str, reference: ConversationReference) -> None:
+    async def remember_personal(self, user_id: str, reference: ConversationReference) -> None:
         """Keep the 1:1 conversation with a member, for private messages."""
-        self._personal[user_id] = reference
+        await self._personal.remember(user_id, reference)
 
-    def forget_personal(self, user_id: str) -> None:
+    async def forget_personal(self, user_id: str) -> None:
         """The member removed the app from their personal scope: stop writing to them."""
-        self._personal.pop(user_id, None)
+        await self._personal.forget(user_id)
 
     async def post_section(
         self, *, channel: Channel, section: Section, post: Post, progress: DeliveryProgress
@@ -135,20 +138,19 @@ class TeamsPlatform:
         return Delivery(message_ids=tuple(progress.message_ids))
 
     async def send_private(self, *, channel: Channel, user_id: str, text: str) -> None:
-        """A 1:1 message if the member has talked to the bot (or installed it personally) since
-        this process started; otherwise skipped: Teams dialogs already confirm privately."""
+        """A 1:1 message if the member has talked to the bot (or installed it personally);
+        otherwise skipped: Teams dialogs already confirm privately."""
         if not await self.send_personal(user_id, text):
             log.debug("no personal conversation with %s is known; private message skipped", user_id)
 
-    def knows_personal(self, user_id: str) -> bool:
+    async def knows_personal(self, user_id: str) -> bool:
         """Whether a 1:1 conversation with the member is known (so a private reply can go)."""
-        reference = self._personal.get(user_id)
-        return reference is not None and reference.conversation is not None
+        return await self._personal.find(user_id) is not None
 
     async def send_personal(self, user_id: str, text: str) -> bool:
         """Send `text` (markdown) in the member's 1:1 chat with the bot. False when no such chat
         is known; a refused or failed send raises the matching DeliveryError."""
-        reference = self._personal.get(user_id)
+        reference = await self._personal.find(user_id)
         if reference is None or reference.conversation is None:
             return False
         client = await self._client(reference.service_url)

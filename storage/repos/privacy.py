@@ -15,7 +15,14 @@ from bot.ports_export import ErasureCounts, ParticipantPrivacy, PurgeCounts, Quo
 from storage.mapping import to_participant
 from storage.repos.base import NotFound, Repo
 from storage.repos.people import new_participant_key
-from storage.tables import FeedbackRow, ParticipantRow, ReactionRow, ReplyRevisionRow, ReplyRow
+from storage.tables import (
+    FeedbackRow,
+    ParticipantRow,
+    PrivateChatRow,
+    ReactionRow,
+    ReplyRevisionRow,
+    ReplyRow,
+)
 
 
 def _kept_answers(dialect: str) -> sa.ColumnElement[Any]:
@@ -108,6 +115,13 @@ class PrivacyRepo(Repo):
         )
         reactions = await self._db.exec(
             select(sa.func.count()).where(col(ReactionRow.participant_id) == participant_id)
+        )
+        # How to reach them privately names them too (their platform id).
+        await self._db.exec(
+            sa.delete(PrivateChatRow).where(
+                col(PrivateChatRow.platform) == person.platform,
+                col(PrivateChatRow.user_id) == person.user_id,
+            )
         )
         counts = ErasureCounts(
             participant_key=person.key,

@@ -88,6 +88,14 @@ async def traces(url: str, *needles: str) -> dict[str, list[str]]:
 async def test_after_an_erasure_no_table_holds_the_persons_identifiers_or_words(
     store: SqlStore, dataset: Dataset, database_url: str
 ) -> None:
+    async with store.transaction() as tx:  # how to reach Bob privately names him too
+        await tx.save_private_chat(
+            platform=Platform.SLACK,
+            workspace_id="T1",
+            user_id="U0BOB",
+            reference={"user": "U0BOB"},
+            now=dataset.t0,
+        )
     before = await traces(database_url, *BOB_TRACES)
     assert all(before.values()), before  # the scan finds each of them before
     counts = await erase_participant(

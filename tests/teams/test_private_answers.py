@@ -8,7 +8,10 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+import pytest
+
 from adapters.teams.chat_commands import OPEN_A_CHAT, SENT_PRIVATELY
+from adapters.teams.personal import PersonalChats
 from bot.clock import ManualClock
 from bot.domain import Platform
 from tests.fakes.bot_connector import Message
@@ -91,7 +94,7 @@ async def test_export_whose_personal_chat_refuses_falls_back_to_the_notice_witho
     assert in_channels(teams) == [OPEN_A_CHAT.format(what="link", command="export")]
     assert not any(LINK.search(text) for text in in_channels(teams))
     platform = teams.services.platforms[Platform.TEAMS]
-    assert not platform.knows_personal(act.ORGANISER_AAD)  # type: ignore[attr-defined]
+    assert not await platform.knows_personal(act.ORGANISER_AAD)  # type: ignore[attr-defined]
 
 
 async def test_export_in_the_personal_chat_answers_there_with_the_link(teams: Teams) -> None:
@@ -167,3 +170,45 @@ async def test_delete_my_data_in_a_channel_without_a_personal_chat_erases_nothin
 
     assert in_channels(teams)[-1] == OPEN_A_CHAT.format(what="details", command="delete my data")
     assert await replies(teams.store, posted.post) == [("r-2", "Our club tried this.")]
+
+
+async def test_a_personal_chat_opened_before_a_restart_still_gets_the_private_answer(
+    teams: Teams,
+) -> None:
+    await teams.install()
+    await open_personal_chat(teams)
+    # What a restart (or another replica) starts with: nothing in memory.
+    platform = teams.services.platforms[Platform.TEAMS]
+    platform._personal = PersonalChats(engagement=teams.services.engagement)  # type: ignore[attr-defined]
+
+    await teams.send(mention(teams, "export"))
+
+    assert in_channels(teams) == [SENT_PRIVATELY.format(what="link")]
+    (_help, answer) = in_personal_chat(teams)
+    assert LINK.search(answer)
+
+
+@pytest.mark.parametrize("took_part", [True, False])
+async def test_delete_my_data_forgets_the_personal_chat_too(
+    teams: Teams, posted: Posted, took_part: bool
+) -> None:
+    if took_part:
+        reply = act.message(
+            teams.service_url, "Our club tried this.", conversation_id=posted.thread,
+            activity_id="r-9", sender=act.ALICE_AAD,
+        )  # fmt: skip
+        await teams.send(reply)
+    await open_personal_chat(teams, sender=act.ALICE_AAD)
+    async with teams.store.transaction() as tx:
+        kept = await tx.find_private_chat(platform=Platform.TEAMS, user_id=act.ALICE_AAD)
+    assert kept is not None
+
+    await teams.send(mention(teams, "delete my data", sender=act.ALICE_AAD))
+
+    answer = in_personal_chat(teams, act.ALICE_AAD)[-1]
+    assert answer.startswith("Done:" if took_part else "There is nothing stored about you")
+    async with teams.store.transaction() as tx:
+        gone = await tx.find_private_chat(platform=Platform.TEAMS, user_id=act.ALICE_AAD)
+    assert gone is None
+    platform = teams.services.platforms[Platform.TEAMS]
+    assert not await platform.knows_personal(act.ALICE_AAD)  # type: ignore[attr-defined]
