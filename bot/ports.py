@@ -163,14 +163,30 @@ class NewReaction:
 
 
 @dataclass(frozen=True, kw_only=True)
-class NewReply:
-    """A reply to record in the thread of a post of `platform`."""
+class AddedReaction:
+    """An emoji added to `message_id`, one of the messages of a post."""
 
-    post_id: int
-    participant_id: int
-    platform: Platform
+    emoji: str
+    message_id: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class AddedReply:
+    """A reply posted in a post's thread; `external_id` is the platform's id for it."""
+
     external_id: str
     text: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class NewAddition:
+    """A reaction added or a reply posted on one of our posts, with the delivery that brought
+    it and the person who made it: what `StoreSession.store_additions` stores."""
+
+    event: EventKey
+    person: NewParticipant
+    post_id: int
+    added: AddedReaction | AddedReply
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -387,11 +403,15 @@ class StoreSession(SchedulingSession, ExportSession, Protocol):
         """`add_reaction` for many reactions; returns how many were new (or stand again)."""
         ...
 
-    async def add_replies(
-        self, *, replies: Sequence[NewReply], now: datetime
-    ) -> set[tuple[Platform, str]]:
-        """Record replies; returns the (platform, external id) of those not stored before (a
-        reply given twice is stored once)."""
+    async def store_additions(
+        self, *, additions: Sequence[NewAddition], now: datetime
+    ) -> list[bool]:
+        """Store reactions added and replies posted, each with its event id and participant, in
+        as few round trips as the database allows. For each addition, in order: True if it was
+        stored, False if it is a duplicate: its event id was claimed before (or earlier in the
+        list), or it is a reply stored before (or earlier in the list). The participant of
+        every addition whose event id is claimed here is upserted as `upsert_participants`
+        does, and a reaction added again stands again, as `add_reactions` does."""
         ...
 
     async def add_reaction(

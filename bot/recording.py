@@ -2,10 +2,10 @@
 
 Each event is stored once (deduplicated by the platform's event id), with its participant, and
 only then acknowledged. Events that arrive together are stored in one transaction
-(`bot.group_commit`): a run of reactions added and replies posted takes four statements
-whatever its length (claim the event ids, upsert the participants, insert the reactions, insert
-the replies); removals, edits and deletions, whose order matters, are applied one by one in
-arrival order between such runs.
+(`bot.group_commit`): a run of reactions added and replies posted takes one round trip
+whatever its length (`StoreSession.store_additions` claims the event ids, upserts the
+participants and inserts the reactions and replies); removals, edits and deletions, whose
+order matters, are applied one by one in arrival order between such runs.
 """
 
 from __future__ import annotations
@@ -28,11 +28,12 @@ from bot.domain import (
 )
 from bot.group_commit import GroupCommit
 from bot.ports import (
+    AddedReaction,
+    AddedReply,
     Clock,
     EventKey,
+    NewAddition,
     NewParticipant,
-    NewReaction,
-    NewReply,
     PersonKey,
     Store,
     StoreSession,
@@ -139,61 +140,13 @@ class Recorder:
         if not run:
             return {}
         now = max(pending.now for _, pending in run)
-        outcomes: dict[int, Outcome] = {}
-        first: dict[EventKey, int] = {}
-        for index, pending in run:
-            key = _event_key(pending.event)
-            if key in first:
-                outcomes[index] = Outcome.DUPLICATE  # delivered twice in this batch
-            else:
-                first[key] = index
-        claimed = await tx.claim_events(keys=list(first), now=now)
-        events = dict(run)
-        todo: list[tuple[int, MemberEvent, int | None]] = []
-        for key, index in first.items():
-            if key in claimed:
-                todo.append((index, events[index].event, events[index].post_id))
-            else:
-                outcomes[index] = Outcome.DUPLICATE  # a retry of a delivery stored before
-        if not todo:
-            return outcomes
-        people = await tx.upsert_participants(
-            people=[_new_participant(event) for _, event, _ in todo], now=now
+        stored = await tx.store_additions(
+            additions=[_addition(pending) for _, pending in run], now=now
         )
-        reactions: list[NewReaction] = []
-        replies: list[tuple[int, NewReply]] = []
-        for index, event, post_id in todo:
-            assert post_id is not None
-            participant_id = people[_person(event)].id
-            if isinstance(event, ReactionAdded):
-                reactions.append(
-                    NewReaction(
-                        post_id=post_id,
-                        participant_id=participant_id,
-                        emoji=event.emoji,
-                        message_id=event.message_id,
-                    )
-                )
-                outcomes[index] = Outcome.STORED
-            elif isinstance(event, ReplyPosted):
-                reply = NewReply(
-                    post_id=post_id,
-                    participant_id=participant_id,
-                    platform=event.platform,
-                    external_id=event.reply_id,
-                    text=clip(event.text),
-                )
-                replies.append((index, reply))
-        if reactions:
-            await tx.add_reactions(reactions=reactions, now=now)
-        if replies:
-            new = await tx.add_replies(replies=[reply for _, reply in replies], now=now)
-            for index, reply in replies:
-                named = (reply.platform, reply.external_id)
-                # A reply we had already (under another event id, or twice here) is a duplicate.
-                outcomes[index] = Outcome.STORED if named in new else Outcome.DUPLICATE
-                new.discard(named)
-        return outcomes
+        return {
+            index: Outcome.STORED if new else Outcome.DUPLICATE
+            for (index, _), new in zip(run, stored, strict=True)
+        }
 
     async def _apply_one(self, tx: StoreSession, pending: _Pending) -> Outcome:
         """A removal, edit or deletion, in arrival order."""
@@ -236,19 +189,24 @@ class Recorder:
         return Outcome.STORED
 
 
-def _event_key(event: MemberEvent) -> EventKey:
-    return EventKey(event.platform, event.workspace_id, event.event_id)
-
-
-def _person(event: MemberEvent) -> PersonKey:
-    return PersonKey(event.platform, event.workspace_id, event.actor.user_id)
-
-
-def _new_participant(event: MemberEvent) -> NewParticipant:
-    return NewParticipant(
-        person=_person(event),
-        display_name=event.actor.display_name,
-        organisation=event.actor.organisation,
+def _addition(pending: _Pending) -> NewAddition:
+    event = pending.event
+    assert pending.post_id is not None
+    added: AddedReaction | AddedReply
+    if isinstance(event, ReactionAdded):
+        added = AddedReaction(emoji=event.emoji, message_id=event.message_id)
+    else:
+        assert isinstance(event, ReplyPosted)
+        added = AddedReply(external_id=event.reply_id, text=clip(event.text))
+    return NewAddition(
+        event=EventKey(event.platform, event.workspace_id, event.event_id),
+        person=NewParticipant(
+            person=PersonKey(event.platform, event.workspace_id, event.actor.user_id),
+            display_name=event.actor.display_name,
+            organisation=event.actor.organisation,
+        ),
+        post_id=pending.post_id,
+        added=added,
     )
 
 

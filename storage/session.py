@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from storage.repos.additions import AdditionsRepo
 from storage.repos.audit import AuditRepo
 from storage.repos.channels import ChannelRepo
 from storage.repos.counts import CountsRepo
@@ -23,6 +24,7 @@ class SqlStoreSession(
     PeopleRepo,
     ReactionRepo,
     ReplyRepo,
+    AdditionsRepo,
     FeedbackRepo,
     CountsRepo,
     AuditRepo,

@@ -31,7 +31,7 @@ from bot.domain import (
 from bot.engagement import Engagement
 from bot.errors import TargetError
 from bot.outbox import OutboxPolicy, OutboxSender
-from bot.ports import NewReply, StoreSession
+from bot.ports import AddedReply, NewAddition, StoreSession
 from bot.ports_export import QuotePreference
 from bot.quote import with_quote_field
 from storage.store import SqlStore
@@ -256,10 +256,12 @@ class _FailingReplies:
     def __getattr__(self, name: str) -> Any:
         return getattr(self._tx, name)
 
-    async def add_replies(self, *, replies: Sequence[NewReply], now: datetime) -> Any:
-        if self._marker and any(self._marker in r.text for r in replies):
+    async def store_additions(self, *, additions: Sequence[NewAddition], now: datetime) -> Any:
+        if self._marker and any(
+            isinstance(a.added, AddedReply) and self._marker in a.added.text for a in additions
+        ):
             raise RuntimeError("this reply cannot be stored")
-        return await self._tx.add_replies(replies=replies, now=now)
+        return await self._tx.store_additions(additions=additions, now=now)
 
 
 def _person(n: int) -> Actor:

@@ -9,10 +9,9 @@ from sqlalchemy import Table, update
 from sqlmodel import col, select
 
 from bot.domain import Platform
-from bot.ports import NewReply, StoredReply
+from bot.ports import StoredReply
 from storage.mapping import to_reply
 from storage.repos.base import NotFound, Repo
-from storage.repos.sqlite_direct import fetch_all, insert_sql, sqlite_time
 from storage.tables import ChannelRow, ParticipantRow, PostRow, ReplyRevisionRow, ReplyRow
 
 _REPLIES: Table = ReplyRow.__table__  # type: ignore[attr-defined]
@@ -47,49 +46,6 @@ class ReplyRepo(Repo):
         reply = await self.find_reply(platform=Platform(platform_name), external_id=external_id)
         assert reply is not None
         return reply
-
-    async def add_replies(
-        self, *, replies: Sequence[NewReply], now: datetime
-    ) -> set[tuple[Platform, str]]:
-        unique: dict[tuple[Platform, str], NewReply] = {}
-        for reply in replies:  # the same reply twice: the first is stored
-            unique.setdefault((reply.platform, reply.external_id), reply)
-        if not unique:
-            return set()
-        rows = [
-            {
-                "post_id": r.post_id,
-                "participant_id": r.participant_id,
-                "external_id": r.external_id,
-                "platform": r.platform.value,
-                "text": r.text,
-                "created_at": now,
-            }
-            for _, r in sorted(unique.items(), key=lambda item: item[0])
-        ]
-        if self._dialect == "sqlite":
-            columns = ("post_id", "participant_id", "external_id", "platform", "text")
-            parameters = [
-                value for row in rows for value in (*(row[c] for c in columns), sqlite_time(now))
-            ]
-            sql = insert_sql(
-                "replies",
-                (*columns, "created_at"),
-                rows=len(rows),
-                tail="ON CONFLICT (platform, external_id) DO NOTHING "
-                "RETURNING platform, external_id",
-            )
-            found = await fetch_all(self._db, sql, parameters)
-            return {(Platform(platform), external_id) for platform, external_id in found}
-        table = _REPLIES.c
-        connection = await self._db.connection()
-        result = await connection.execute(
-            self._insert(_REPLIES)
-            .on_conflict_do_nothing(index_elements=["platform", "external_id"])
-            .returning(table.platform, table.external_id),
-            rows,
-        )
-        return {(Platform(platform), external_id) for platform, external_id in result.all()}
 
     async def find_reply(self, *, platform: Platform, external_id: str) -> StoredReply | None:
         result = await self._db.exec(

@@ -1,25 +1,28 @@
-"""One SQLite statement in one trip to the driver's thread.
+"""SQLite work in one trip to the driver's thread.
 
 aiosqlite runs each SQLite call in a thread of its own; SQLAlchemy's adapter makes four calls
 per statement (cursor, execute, fetch, close), and each waits for the event loop to come round.
 Under load the loop is busy, so for the multi-row statements of a group commit this module
-hands the driver the whole statement at once (`execute_fetchall`), in the transaction the
-session's connection is in. Values are converted with the column types' own bind processors, so
-they are stored exactly as SQLAlchemy stores them.
+hands the driver the whole statement at once (`fetch_all`), or a whole sequence of statements
+(`run_on_driver_thread`), in the transaction the session's connection is in. Values are
+converted with the column types' own bind processors, so they are stored exactly as SQLAlchemy
+stores them.
 """
 
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy.dialects.sqlite.aiosqlite import SQLiteDialect_aiosqlite
 from sqlalchemy.exc import DBAPIError
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.types import UtcDateTime
+
+T = TypeVar("T")
 
 _DIALECT = SQLiteDialect_aiosqlite()
 _sqlite_time = UtcDateTime().dialect_impl(_DIALECT).bind_processor(_DIALECT)
@@ -49,3 +52,24 @@ async def fetch_all(db: AsyncSession, sql: str, parameters: Sequence[Any]) -> li
     except sqlite3.Error as error:
         raise DBAPIError.instance(sql, list(parameters), error, sqlite3.Error) from error
     return [tuple(row) for row in rows]
+
+
+async def run_on_driver_thread(
+    db: AsyncSession, work: Callable[[sqlite3.Connection], T], *, what: str
+) -> T:
+    """`work(connection)` on the session's SQLite connection, inside its transaction, in ONE
+    trip to aiosqlite's thread: for a sequence of statements whose later ones depend on the
+    rows of earlier ones. `work` runs on that thread, so it must not touch the event loop.
+    sqlite3 errors are raised as SQLAlchemy's, naming `what` as the statement."""
+    connection = await db.connection()
+    raw = await connection.get_raw_connection()
+    driver = raw.driver_connection
+    # aiosqlite has no public "run this on the connection's thread": `_execute` is how its own
+    # methods do it, and `_conn` the sqlite3 connection they use there. Both exist since
+    # aiosqlite 0.17; tests/storage runs this path, so a release without them fails loudly.
+    sqlite_connection = driver._conn  # type: ignore[union-attr]
+    try:
+        result: T = await driver._execute(work, sqlite_connection)  # type: ignore[union-attr]
+    except sqlite3.Error as error:
+        raise DBAPIError.instance(what, [], error, sqlite3.Error) from error
+    return result

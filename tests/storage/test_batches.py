@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 import pytest
 
 from bot.domain import Platform, PostKind, PostState
-from bot.ports import EventKey, NewParticipant, NewPost, NewReaction, NewReply, PersonKey
+from bot.ports import EventKey, NewParticipant, NewPost, NewReaction, PersonKey
 from storage.repos.base import NotFound
 from storage.store import SqlStore
 from tests.storage.helpers import channel, member, sent_post
@@ -105,34 +105,6 @@ async def test_add_reactions_stores_new_ones_and_makes_withdrawn_ones_stand(
         counts = await tx.active_reactions(post_id=post.id)
     assert new == 2
     assert counts == {"bulb": 1, "eyes": 1, "tada": 1}
-
-
-async def test_add_replies_stores_each_reply_once(store: SqlStore, now: datetime) -> None:
-    async with store.transaction() as tx:
-        post = await sent_post(tx, on=await channel(tx), key="k", now=now)
-        ada = await member(tx, user_id="U1", now=now)
-        await tx.add_reply(
-            post_id=post.id, participant_id=ada.id, external_id="r1", text="before", now=now
-        )
-
-    def reply(external_id: str, text: str) -> NewReply:
-        return NewReply(
-            post_id=post.id,
-            participant_id=ada.id,
-            platform=Platform.SLACK,
-            external_id=external_id,
-            text=text,
-        )
-
-    async with store.transaction() as tx:
-        new = await tx.add_replies(
-            replies=[reply("r1", "again"), reply("r2", "first"), reply("r2", "second")],
-            now=now,
-        )
-        replies = await tx.list_replies(post_id=post.id)
-    assert new == {(Platform.SLACK, "r2")}
-    assert [(r.external_id, r.text) for r in replies] == [("r1", "before"), ("r2", "first")]
-    assert replies[1].participant == ada
 
 
 async def test_mark_posts_sent_records_every_delivery_and_can_be_repeated(
