@@ -51,10 +51,6 @@ class TableShape:
     columns: tuple[Column, ...]
     plan: RowPlan
 
-    @property
-    def headers(self) -> tuple[str, ...]:
-        return tuple(c.name for c in self.columns)
-
 
 _Planned = tuple[Column, CellPlan]
 

@@ -53,7 +53,7 @@ async def test_the_stricter_of_the_stored_and_the_answered_choice_applies(
             now=dataset.t0,
         )
     shape = feedback_shape(fields=[SUMMARY, EMAIL, QUOTE_FIELD], personal=True)
-    names = shape.headers
+    names = [column.name for column in shape.columns]
     async with store.transaction() as tx, tx.export_reader(filters=ExportFilters()) as reader:
         rows = [
             dict(zip(names, row, strict=True))
