@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
+import time
 import weakref
 from typing import Any
 
@@ -124,10 +125,8 @@ def _configure_sqlite(engine: AsyncEngine, *, gate: _WriteGate | None) -> None:
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         try:
-            # The busy timeout first: switching a new file to WAL needs a lock another
-            # process (a second `engage migrate`) may hold for a moment.
             cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
-            cursor.execute("PRAGMA journal_mode=WAL")
+            _switch_to_wal(cursor)
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.execute("PRAGMA synchronous=NORMAL")
             if read_only:
@@ -155,6 +154,24 @@ def _configure_sqlite(engine: AsyncEngine, *, gate: _WriteGate | None) -> None:
         @event.listens_for(engine.sync_engine, "checkin")
         def _on_checkin(_dbapi_connection: Any, record: Any) -> None:
             gate.leave(record.info)
+
+
+def _switch_to_wal(cursor: Any) -> None:
+    # Switching a new file to WAL needs a lock another connection (a second `engage migrate`,
+    # or another thread's first connection) may hold for a moment, and SQLite can answer
+    # "database is locked" here without calling its busy handler: so wait and try again, as
+    # long as the busy timeout allows. (Once the file is in WAL the pragma only reads it.)
+    deadline = time.monotonic() + SQLITE_BUSY_TIMEOUT_MS / 1000
+    delay = 0.005
+    while True:
+        try:
+            cursor.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as error:
+            if "locked" not in str(error) or time.monotonic() + delay > deadline:
+                raise
+        await_(asyncio.sleep(delay))  # on the connection's event loop, not blocking it
+        delay = min(delay * 2, 0.1)
 
 
 def _begin(connection: Connection, sql: str) -> None:
