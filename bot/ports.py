@@ -305,29 +305,6 @@ class StoreSession(SchedulingSession, ExportSession, Protocol):
         """`mark_post_sent` for many posts at once: post id -> platform message ids."""
         ...
 
-    # Private chats
-    async def save_private_chat(
-        self,
-        *,
-        platform: Platform,
-        workspace_id: str,
-        user_id: str,
-        reference: Mapping[str, Any],
-        now: datetime,
-    ) -> None:
-        """Keep (or replace) how to reach a member privately; `reference` is the platform's."""
-        ...
-
-    async def find_private_chat(
-        self, *, platform: Platform, user_id: str
-    ) -> Mapping[str, Any] | None:
-        """How to reach a member privately, if they have opened a private chat with the bot."""
-        ...
-
-    async def forget_private_chat(self, *, platform: Platform, user_id: str) -> bool:
-        """Drop a member's private chat (they removed the bot); False if none was kept."""
-        ...
-
     async def add_post_message(self, *, post_id: int, part: int, message_id: str) -> None:
         """Record one message of a post still being delivered (part 0 is the root); a part
         already recorded is left as it is. `mark_post_sent` later records the whole list."""
@@ -359,6 +336,29 @@ class StoreSession(SchedulingSession, ExportSession, Protocol):
         """Outbox rows, oldest first."""
         ...
 
+    # Private chats
+    async def save_private_chat(
+        self,
+        *,
+        platform: Platform,
+        workspace_id: str,
+        user_id: str,
+        reference: Mapping[str, Any],
+        now: datetime,
+    ) -> None:
+        """Keep (or replace) how to reach a member privately; `reference` is the platform's."""
+        ...
+
+    async def find_private_chat(
+        self, *, platform: Platform, user_id: str
+    ) -> Mapping[str, Any] | None:
+        """How to reach a member privately, if they have opened a private chat with the bot."""
+        ...
+
+    async def forget_private_chat(self, *, platform: Platform, user_id: str) -> bool:
+        """Drop a member's private chat (they removed the bot); False if none was kept."""
+        ...
+
     # People
     async def upsert_participant(
         self,
@@ -387,7 +387,7 @@ class StoreSession(SchedulingSession, ExportSession, Protocol):
         """Note an inbound event id; False if it was noted before (a retry or replay)."""
         ...
 
-    # Many at once: a group commit stores the events that arrived together in a few statements.
+    # Many at once: batch forms of the methods above (a group commit uses `store_additions`).
     async def claim_events(self, *, keys: Sequence[EventKey], now: datetime) -> set[EventKey]:
         """Note inbound event ids; returns those not noted before (each of them once)."""
         ...
