@@ -21,7 +21,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from bot.config import Settings
-from storage.engine import create_engine
+from storage.engine import create_engine, dispose_engine
 from tests.fakes.slack_api import Bot, FakeSlackApi, Faults
 
 REPO = Path(__file__).resolve().parents[1]
@@ -109,7 +109,7 @@ async def count_rows(database_url: str, table: str) -> int:
         async with engine.connect() as conn:
             return int((await conn.execute(text(f'SELECT count(*) FROM "{table}"'))).scalar_one())  # noqa: S608
     finally:
-        await engine.dispose()
+        await dispose_engine(engine)
 
 
 @dataclass(frozen=True, kw_only=True)

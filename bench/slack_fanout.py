@@ -55,7 +55,7 @@ from bot.domain import Channel, Platform, Post, PostKind, PostState
 from bot.errors import RateLimited
 from bot.ports import read_transaction
 from bot.services import Services
-from storage.engine import SQLITE_BEGIN_OPTION, create_engine
+from storage.engine import SQLITE_BEGIN_OPTION, create_engine, dispose_engine
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -161,7 +161,7 @@ async def _settled(services: Services, rows: int, database_url: str) -> list[Pos
                 await conn.commit()  # a fresh snapshot for the next look
                 await asyncio.sleep(0.02)
     finally:
-        await engine.dispose()
+        await dispose_engine(engine)
     async with read_transaction(services.store) as tx:
         return list(await tx.list_posts())
 

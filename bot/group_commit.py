@@ -2,18 +2,19 @@
 
 Under load each inbound event costing a transaction of its own makes the commit (and, on
 SQLite, the turn of the one writer) the bottleneck. `GroupCommit.submit(item)` queues the item;
-one worker takes everything queued so far (up to `max_batch`), applies the batch inside ONE
-transaction with `apply(tx, items)` (which may use statements of many rows), commits once, and
-only then hands every caller its result, so an acknowledgement still means "stored". While a
-batch commits the next one gathers by itself, so there is no timer and no added wait when the
-load is light.
+one worker takes everything queued so far (up to `max_batch`), applies the batch in ONE
+transaction with `apply(items)` (which may use statements of many rows; `in_transaction` makes
+one from a function of a `StoreSession`), and only once that has committed hands every caller
+its result, so an acknowledgement still means "stored". While a batch commits the next one
+gathers by itself, so there is no timer and no added wait when the load is light.
 
 Where the database runs write transactions side by side (PostgreSQL), up to `workers` batches
 are in flight at once, so the round trips of one overlap those of the next; on SQLite, whose
 writers take turns anyway, one worker forms the largest batches.
 
-If a batch fails (one bad item, a lost connection, a conflict), its transaction is rolled back
-and each item is applied again in a transaction of its own: one bad item fails only itself.
+`apply` must store all of a batch or none of it: if a batch fails (one bad item, a lost
+connection, a conflict), each item is applied again on its own, so one bad item fails only
+itself.
 Workers run only while items are queued, so there is nothing to start, and `aclose()` just
 waits for the current batches.
 """
@@ -41,19 +42,29 @@ class _Queued(Generic[T, R]):
     result: asyncio.Future[R]
 
 
+def in_transaction(
+    store: Store, apply: Callable[[StoreSession, list[T]], Awaitable[list[R]]]
+) -> Callable[[list[T]], Awaitable[list[R]]]:
+    """`apply(tx, items)` run in a transaction of `store`'s, for a `GroupCommit`."""
+
+    async def applied(items: list[T]) -> list[R]:
+        async with store.transaction() as tx:
+            return await apply(tx, items)
+
+    return applied
+
+
 class GroupCommit(Generic[T, R]):
-    """Applies queued items with `apply(tx, items) -> results` (one result per item, in
-    order), many items per transaction."""
+    """Applies queued items with `apply(items) -> results` (one result per item, in order; all
+    of them stored in one transaction, or none), many items per transaction."""
 
     def __init__(
         self,
         *,
-        store: Store,
-        apply: Callable[[StoreSession, list[T]], Awaitable[list[R]]],
+        apply: Callable[[list[T]], Awaitable[list[R]]],
         max_batch: int = 256,
         workers: int = 1,
     ) -> None:
-        self._store = store
         self._apply = apply
         self._max_batch = max_batch
         self._most_workers = max(1, workers)
@@ -101,8 +112,7 @@ class GroupCommit(Generic[T, R]):
 
     async def _apply_batch(self, batch: list[_Queued[T, R]]) -> None:
         try:
-            async with self._store.transaction() as tx:
-                results = await self._apply(tx, [queued.item for queued in batch])
+            results = await self._apply([queued.item for queued in batch])
         except Exception as error:
             if len(batch) == 1:
                 _reject(batch[0], error)

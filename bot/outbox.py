@@ -23,7 +23,7 @@ from bot.clock import wait_any
 from bot.delivery_progress import StoredProgress
 from bot.domain import Channel, Delivery, Post, PostKind, Section
 from bot.errors import PermanentDeliveryError, RateLimited, TransientDeliveryError
-from bot.group_commit import GroupCommit
+from bot.group_commit import GroupCommit, in_transaction
 from bot.metrics import Metrics
 from bot.ports import (
     ChatPlatform,
@@ -108,7 +108,7 @@ class OutboxSender:
         self._in_flight = 0
         self._sections: dict[tuple[str, str, str], Section] = {}
         # Deliveries of all lanes recorded together: one transaction per batch, not per row.
-        self._marks = GroupCommit(store=store, apply=self._record_sent)
+        self._marks = GroupCommit(apply=in_transaction(store, self._record_sent))
         self._wake = asyncio.Event()
 
     @property

@@ -511,6 +511,29 @@ class ReadingStore(Store, Protocol):
         ...
 
 
+@runtime_checkable
+class AdditionsStore(Store, Protocol):
+    """A store that stores a run of additions in a transaction of its own more cheaply than
+    through `transaction()` (`SqlStore`: one round trip on PostgreSQL, no session on SQLite)."""
+
+    async def store_additions(
+        self, *, additions: Sequence[NewAddition], now: datetime
+    ) -> list[bool]:
+        """`StoreSession.store_additions`, committed before it returns."""
+        ...
+
+
+async def store_additions(
+    store: Store, *, additions: Sequence[NewAddition], now: datetime
+) -> list[bool]:
+    """`StoreSession.store_additions` in a transaction of its own: the store's own way where it
+    offers one (`AdditionsStore`), else in an ordinary transaction."""
+    if isinstance(store, AdditionsStore):
+        return await store.store_additions(additions=additions, now=now)
+    async with store.transaction() as tx:
+        return await tx.store_additions(additions=additions, now=now)
+
+
 def read_transaction(store: Store) -> AbstractAsyncContextManager[StoreSession]:
     """`store.reading()` where the store offers it (`SqlStore` does), else an ordinary
     transaction: for the core's pure reads (outbox channel lookups, status, post lookups)."""

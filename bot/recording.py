@@ -3,9 +3,11 @@
 Each event is stored once (deduplicated by the platform's event id), with its participant, and
 only then acknowledged. Events that arrive together are stored in one transaction
 (`bot.group_commit`): a run of reactions added and replies posted takes one round trip
-whatever its length (`StoreSession.store_additions` claims the event ids, upserts the
-participants and inserts the reactions and replies); removals, edits and deletions, whose
-order matters, are applied one by one in arrival order between such runs.
+whatever its length (`store_additions` claims the event ids, upserts the participants and
+inserts the reactions and replies). A batch of nothing else, the usual case under load, goes
+to the store as it is (`bot.ports.store_additions`: on PostgreSQL one statement and no BEGIN or
+COMMIT); in a batch with removals, edits or deletions, whose order matters, those are applied
+one by one in arrival order between such runs, in one ordinary transaction.
 """
 
 from __future__ import annotations
@@ -38,6 +40,7 @@ from bot.ports import (
     Store,
     StoreSession,
     read_transaction,
+    store_additions,
     write_parallelism,
 )
 
@@ -66,10 +69,7 @@ class Recorder:
         self._store = store
         self._clock = clock
         self._writes = GroupCommit(
-            store=store,
-            apply=self._apply,
-            max_batch=max_batch,
-            workers=write_parallelism(store),
+            apply=self._apply_batch, max_batch=max_batch, workers=write_parallelism(store)
         )
         # (platform, workspace, channel, message id) -> our post: once a post has its message
         # ids they never change, so a hit needs no database at all.
@@ -118,7 +118,17 @@ class Recorder:
             self._posts.popitem(last=False)
         return post.id
 
-    # Inside the group commit's transaction ---------------------------------------------------
+    # A group commit's batch: all of it in one transaction ------------------------------------
+
+    async def _apply_batch(self, batch: list[_Pending]) -> list[Outcome]:
+        if all(isinstance(pending.event, ReactionAdded | ReplyPosted) for pending in batch):
+            now = max(pending.now for pending in batch)
+            stored = await store_additions(
+                self._store, additions=[_addition(pending) for pending in batch], now=now
+            )
+            return [Outcome.STORED if new else Outcome.DUPLICATE for new in stored]
+        async with self._store.transaction() as tx:
+            return await self._apply(tx, batch)
 
     async def _apply(self, tx: StoreSession, batch: list[_Pending]) -> list[Outcome]:
         outcomes: dict[int, Outcome] = {}

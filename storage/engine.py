@@ -8,11 +8,15 @@ import time
 import weakref
 from typing import Any
 
+import aiosqlite
 from sqlalchemy import event
-from sqlalchemy.engine import URL, Connection, make_url
+from sqlalchemy.dialects.sqlite.aiosqlite import SQLiteDialect_aiosqlite
+from sqlalchemy.engine import URL, Connection, Engine, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, DisconnectionError, SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.util import await_
+
+from storage.inline_sqlite import Checkpointer, inline_connect
 
 SUPPORTED_SCHEMES = (
     "sqlite+aiosqlite:///path/to/engage.db (or sqlite:///…)",
@@ -28,8 +32,14 @@ PG_MAX_OVERFLOW = 20
 PG_STATEMENT_CACHE = 500
 # SQLite connections run in autocommit mode and every transaction is opened and closed by
 # SQLAlchemy (BEGIN in the hook below; Connection.close() rolls back one left open), so the
-# pool's extra ROLLBACK on every return is a no-op that costs a trip to the driver's thread.
+# pool's extra ROLLBACK on every return is a no-op that costs a driver call (on a reading
+# connection, a trip to aiosqlite's thread).
 _SQLITE_RESET = None
+# The write engine's checkpointers (see `storage.inline_sqlite`), stopped by `dispose_engine`.
+_CHECKPOINTERS: weakref.WeakKeyDictionary[Engine, Checkpointer] = weakref.WeakKeyDictionary()
+
+
+_SQLITE_DIALECT = SQLiteDialect_aiosqlite()
 
 
 class WriterQueueTimeout(SQLAlchemyError):
@@ -58,16 +68,31 @@ def create_engine(
     url: str, *, connect_timeout: float = 10.0, write_wait: float = SQLITE_BUSY_TIMEOUT_MS / 1000
 ) -> AsyncEngine:
     """An engine for `url`, with engage's connection settings for the backend. On SQLite a
-    write transaction waits at most `write_wait` seconds for the process's other writers."""
+    write transaction waits at most `write_wait` seconds for the other writers (of this
+    process, then of others), and its statements run on the event loop's thread
+    (`storage.inline_sqlite`). Close it with `dispose_engine`."""
     parsed = normalise_url(url)
     if parsed.get_backend_name() == "sqlite":
         # A file's pool hands out the most recently used connection first: each has its own
-        # page and statement caches and its own aiosqlite thread, so rotating through the pool
-        # left every batch cold. (An in-memory database has one connection, no such pool.)
+        # page and statement caches, so rotating through the pool left every batch cold. (An
+        # in-memory database has one connection, no such pool.)
         in_memory = parsed.database in (None, "", ":memory:")
         lifo: dict[str, Any] = {} if in_memory else {"pool_use_lifo": True}
-        engine = create_async_engine(parsed, pool_reset_on_return=_SQLITE_RESET, **lifo)
-        _configure_sqlite(engine, gate=_WriteGate(write_wait))
+        [database], options = _SQLITE_DIALECT.create_connect_args(parsed)
+
+        async def connect() -> aiosqlite.Connection:
+            return await inline_connect(database, **options)
+
+        engine = create_async_engine(
+            parsed, async_creator=connect, pool_reset_on_return=_SQLITE_RESET, **lifo
+        )
+        checkpointer = None
+        if not in_memory:
+            checkpointer = Checkpointer(database=database, uri=bool(options.get("uri")))
+            _CHECKPOINTERS[engine.sync_engine] = checkpointer
+        _configure_sqlite(
+            engine, gate=_WriteGate(write_wait), checkpointer=checkpointer, write_wait=write_wait
+        )
         return engine
     engine = create_async_engine(
         parsed,
@@ -93,8 +118,16 @@ def create_read_engine(url: str) -> AsyncEngine | None:
     if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
         return None
     engine = create_async_engine(parsed, pool_reset_on_return=_SQLITE_RESET)
-    _configure_sqlite(engine, gate=None)
+    _configure_sqlite(engine, gate=None, checkpointer=None, write_wait=0.0)
     return engine
+
+
+async def dispose_engine(engine: AsyncEngine) -> None:
+    """Close every pooled connection, and on SQLite let the last checkpoint finish."""
+    await engine.dispose()
+    checkpointer = _CHECKPOINTERS.pop(engine.sync_engine, None)
+    if checkpointer is not None:
+        await checkpointer.close()
 
 
 def _configure_postgres(engine: AsyncEngine) -> None:
@@ -110,14 +143,25 @@ def _configure_postgres(engine: AsyncEngine) -> None:
             raise DisconnectionError("the server closed this pooled connection")
 
 
-def _configure_sqlite(engine: AsyncEngine, *, gate: _WriteGate | None) -> None:
+def _configure_sqlite(
+    engine: AsyncEngine,
+    *,
+    gate: _WriteGate | None,
+    checkpointer: Checkpointer | None,
+    write_wait: float,
+) -> None:
     # The sqlite3 module's own transaction handling opens transactions late (only before DML)
     # and DEFERRED, so a read-then-write transaction can fail with SQLITE_BUSY even with a busy
     # timeout. We take over: BEGIN IMMEDIATE takes the write lock up front, so each transaction
     # is serialisable (this is what makes claiming atomic). Writers of this process queue
-    # first on the gate, in order, in asyncio; the busy timeout then only covers other
-    # processes (SQLite's busy handler sleeps in steps of up to 100 ms, which under load made
-    # writers wait seconds and, past the timeout, fail).
+    # first on the gate, in order, in asyncio; only then do they wait for other processes
+    # (SQLite's busy handler sleeps in steps of up to 100 ms, which under load made writers
+    # wait seconds and, past the timeout, fail).
+    #
+    # Write connections run their statements on the event loop's thread, so nothing may wait
+    # inside SQLite there: no busy handler (BEGIN IMMEDIATE is retried in asyncio instead, the
+    # only statement that waits for another process in WAL mode) and no automatic checkpoint
+    # (a `Checkpointer` thread does it). Read connections keep aiosqlite's thread.
     read_only = gate is None
 
     @event.listens_for(engine.sync_engine, "connect")
@@ -125,12 +169,14 @@ def _configure_sqlite(engine: AsyncEngine, *, gate: _WriteGate | None) -> None:
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         try:
-            cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+            cursor.execute(f"PRAGMA busy_timeout={0 if not read_only else SQLITE_BUSY_TIMEOUT_MS}")
             _switch_to_wal(cursor)
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.execute("PRAGMA synchronous=NORMAL")
             if read_only:
                 cursor.execute("PRAGMA query_only=ON")
+            elif checkpointer is not None:
+                cursor.execute("PRAGMA wal_autocheckpoint=0")
         finally:
             cursor.close()
 
@@ -143,7 +189,7 @@ def _configure_sqlite(engine: AsyncEngine, *, gate: _WriteGate | None) -> None:
             return
         gate.enter(connection.info)
         try:
-            _begin(connection, _BEGIN[mode])
+            _begin_waiting(connection, _BEGIN[mode], seconds=write_wait)
         except BaseException:
             gate.leave(connection.info)
             raise
@@ -153,7 +199,16 @@ def _configure_sqlite(engine: AsyncEngine, *, gate: _WriteGate | None) -> None:
         # has completed (the "commit" event fires before COMMIT runs).
         @event.listens_for(engine.sync_engine, "checkin")
         def _on_checkin(_dbapi_connection: Any, record: Any) -> None:
-            gate.leave(record.info)
+            if gate.leave(record.info) and checkpointer is not None:
+                _after_write(checkpointer)
+
+
+def _after_write(checkpointer: Checkpointer) -> None:
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return  # a connection garbage-collected outside its loop: the next write checkpoints
+    checkpointer.after_write()
 
 
 def _switch_to_wal(cursor: Any) -> None:
@@ -172,6 +227,25 @@ def _switch_to_wal(cursor: Any) -> None:
                 raise
         await_(asyncio.sleep(delay))  # on the connection's event loop, not blocking it
         delay = min(delay * 2, 0.1)
+
+
+def _begin_waiting(connection: Connection, sql: str, *, seconds: float) -> None:
+    # Another process holds the write lock: with no busy handler SQLite answers "locked" at
+    # once, so wait here, in asyncio (the loop serves other requests meanwhile), and try again.
+    deadline = time.monotonic() + seconds
+    delay = 0.001
+    while True:
+        try:
+            _begin(connection, sql)
+            return
+        except DBAPIError as error:
+            locked = isinstance(error.orig, sqlite3.OperationalError) and "locked" in str(
+                error.orig
+            )
+            if not locked or time.monotonic() + delay > deadline:
+                raise
+        await_(asyncio.sleep(delay))
+        delay = min(delay * 2, 0.05)
 
 
 def _begin(connection: Connection, sql: str) -> None:
@@ -217,10 +291,11 @@ class _WriteGate:
             ) from None
         info[self._KEY] = (lock, loop)
 
-    def leave(self, info: dict[Any, Any]) -> None:
+    def leave(self, info: dict[Any, Any]) -> bool:
+        """Give the turn back; False if this connection did not hold it."""
         held = info.pop(self._KEY, None)
         if held is None:
-            return
+            return False
         lock, loop = held
         try:
             running = asyncio.get_running_loop()
@@ -230,6 +305,7 @@ class _WriteGate:
             lock.release()
         else:  # a connection garbage-collected outside its loop
             loop.call_soon_threadsafe(lock.release)
+        return True
 
 
 async def _acquire(lock: asyncio.Lock, seconds: float) -> None:

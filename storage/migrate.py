@@ -11,7 +11,7 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy.engine import Connection
 
-from storage.engine import create_engine
+from storage.engine import create_engine, dispose_engine
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 # PostgreSQL advisory lock held while migrating; any fixed 64-bit number, the same in every
@@ -52,7 +52,7 @@ async def _upgrade(url: str) -> None:
         async with engine.connect() as connection:
             await connection.run_sync(_run_alembic)
     finally:
-        await engine.dispose()
+        await dispose_engine(engine)
 
 
 def _run_alembic(connection: Connection) -> None:

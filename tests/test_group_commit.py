@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 import pytest
 
 from bot.domain import Platform
-from bot.group_commit import GroupCommit
+from bot.group_commit import GroupCommit, in_transaction
 from bot.ports import StoreSession
 from storage.store import SqlStore
 
@@ -28,7 +28,7 @@ async def _claim_all(tx: StoreSession, ids: list[str]) -> list[bool]:
 
 
 async def test_items_queued_together_share_one_transaction(store: SqlStore) -> None:
-    writes = GroupCommit(store=store, apply=_claim_all)
+    writes = GroupCommit(apply=in_transaction(store, _claim_all))
     results = await asyncio.gather(
         *(writes.submit(f"e{n}") for n in range(10)), writes.submit("e0")
     )
@@ -37,13 +37,13 @@ async def test_items_queued_together_share_one_transaction(store: SqlStore) -> N
 
 
 async def test_a_batch_is_never_larger_than_asked(store: SqlStore) -> None:
-    writes = GroupCommit(store=store, apply=_claim_all, max_batch=4)
+    writes = GroupCommit(apply=in_transaction(store, _claim_all), max_batch=4)
     await asyncio.gather(*(writes.submit(f"e{n}") for n in range(10)))
     assert writes.batches == 3
 
 
 async def test_a_failing_item_fails_alone_and_the_others_are_committed(store: SqlStore) -> None:
-    writes = GroupCommit(store=store, apply=_claim_all)
+    writes = GroupCommit(apply=in_transaction(store, _claim_all))
     results = await asyncio.gather(
         writes.submit("e1"), writes.submit("bad1"), writes.submit("e2"), return_exceptions=True
     )
@@ -57,7 +57,7 @@ async def test_a_failing_item_fails_alone_and_the_others_are_committed(store: Sq
 async def test_a_caller_that_gives_up_does_not_stop_its_write_or_the_others(
     store: SqlStore,
 ) -> None:
-    writes = GroupCommit(store=store, apply=_claim_all)
+    writes = GroupCommit(apply=in_transaction(store, _claim_all))
     impatient = asyncio.ensure_future(writes.submit("e1"))
     patient = asyncio.ensure_future(writes.submit("e2"))
     await asyncio.sleep(0)
@@ -78,7 +78,7 @@ async def test_stopping_the_worker_fails_every_waiting_caller_instead_of_hanging
         await asyncio.Event().wait()  # never finishes on its own
         return []
 
-    writes = GroupCommit(store=store, apply=slow)
+    writes = GroupCommit(apply=in_transaction(store, slow))
     first = asyncio.ensure_future(writes.submit("e1"))
     await started.wait()
     second = asyncio.ensure_future(writes.submit("e2"))

@@ -19,7 +19,7 @@ from adapters.slack.installation_tables import BOTS_TABLE, INSTALLATIONS_TABLE
 from adapters.slack.manifest import EVENTS_PATH, INSTALL_PATH, REDIRECT_PATH
 from adapters.slack.platform import SlackPlatform
 from bot.services import Services
-from storage.engine import create_engine
+from storage.engine import create_engine, dispose_engine
 
 log = logging.getLogger(__name__)
 
@@ -38,7 +38,7 @@ class SlackParts:
         await self.background.wait()
         await self.clients.close()
         if self.engine is not None:
-            await self.engine.dispose()
+            await dispose_engine(self.engine)
 
 
 SLACK = web.AppKey("slack", SlackParts)

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlmodel.ext.asyncio.session import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.domain import Platform
 from bot.ports import AddedReaction, EventKey, NewAddition
@@ -91,7 +91,9 @@ SELECT NULL, platform, external_id FROM replies
 _Stored = tuple[set[EventKey], set[tuple[Platform, str]]]
 
 
-async def store_pg(db: AsyncSession, additions: Sequence[NewAddition], *, now: datetime) -> _Stored:
+async def store_pg(
+    connection: AsyncConnection, additions: Sequence[NewAddition], *, now: datetime
+) -> _Stored:
     """The event ids claimed here and the replies new here, for `additions` (one per event)."""
     columns: list[list[Any]] = [[] for _ in range(15)]
     for i, addition in enumerate(additions):
@@ -116,7 +118,6 @@ async def store_pg(db: AsyncSession, additions: Sequence[NewAddition], *, now: d
         )
         for column, value in zip(columns, row, strict=True):
             column.append(value)
-    connection = await db.connection()
     # The driver's own SQL with its own parameters: the statement is not SQLAlchemy's to
     # compile, but errors, disconnects and the prepared-statement cache are still handled by it.
     result = await connection.exec_driver_sql(STORE_ADDITIONS, (*columns, now.astimezone(UTC)))

@@ -1,9 +1,8 @@
-"""`store_additions` on SQLite: the four statements in one trip to the driver's thread.
+"""`store_additions` on SQLite: the four statements in one call to the driver.
 
 SQLite has no data-modifying CTEs, so the claim, the participants' upsert and the inserts stay
-four statements; they run one after the other on aiosqlite's own thread
-(`run_on_driver_thread`), so a group commit no longer waits for the event loop between them,
-and the Python work between them (merging people, mapping ids) is done off the loop.
+four statements; they run one after the other in one driver call (`run_on_driver`), straight on
+the sqlite3 connection, without SQLAlchemy's per-statement layers in between.
 """
 
 from __future__ import annotations
@@ -14,12 +13,12 @@ from datetime import datetime
 from functools import partial
 from typing import Any
 
-from sqlmodel.ext.asyncio.session import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.domain import Platform
 from bot.ports import AddedReaction, AddedReply, EventKey, NewAddition, PersonKey
 from storage.repos.people import new_participant_key
-from storage.repos.sqlite_direct import insert_sql, run_on_driver_thread, sqlite_time
+from storage.repos.sqlite_direct import insert_sql, run_on_driver, sqlite_time
 
 _CLAIM_TAIL = "ON CONFLICT DO NOTHING RETURNING platform, workspace_id, event_id"
 _PEOPLE_TAIL = (
@@ -39,11 +38,11 @@ _Stored = tuple[set[EventKey], set[tuple[Platform, str]]]
 
 
 async def store_sqlite(
-    db: AsyncSession, additions: Sequence[NewAddition], *, now: datetime
+    connection: AsyncConnection, additions: Sequence[NewAddition], *, now: datetime
 ) -> _Stored:
     """The event ids claimed here and the replies new here, for `additions` (one per event)."""
     work = partial(_store, additions=additions, at=sqlite_time(now))
-    return await run_on_driver_thread(db, work, what="store_additions (SQLite)")
+    return await run_on_driver(connection, work, what="store_additions (SQLite)")
 
 
 def _store(connection: sqlite3.Connection, *, additions: Sequence[NewAddition], at: Any) -> _Stored:

@@ -1,12 +1,13 @@
-"""SQLite work in one trip to the driver's thread.
+"""SQLite work in one call to the driver.
 
-aiosqlite runs each SQLite call in a thread of its own; SQLAlchemy's adapter makes four calls
-per statement (cursor, execute, fetch, close), and each waits for the event loop to come round.
-Under load the loop is busy, so for the multi-row statements of a group commit this module
-hands the driver the whole statement at once (`fetch_all`), or a whole sequence of statements
-(`run_on_driver_thread`), in the transaction the session's connection is in. Values are
-converted with the column types' own bind processors, so they are stored exactly as SQLAlchemy
-stores them.
+SQLAlchemy's aiosqlite adapter makes four driver calls per statement (cursor, execute, fetch,
+close). On a reading connection each is a trip to aiosqlite's thread that waits for a busy event
+loop to come round; on the write engine's connections, which run in place
+(`storage.inline_sqlite`), each is still a layer of Python. So for the multi-row statements of
+a group commit this module hands the driver the whole statement at once (`fetch_all`), or a
+whole sequence of statements (`run_on_driver`), in the transaction the connection is in.
+Values are converted with the column types' own bind processors, so they are stored exactly as
+SQLAlchemy stores them.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from typing import Any, TypeVar
 
 from sqlalchemy.dialects.sqlite.aiosqlite import SQLiteDialect_aiosqlite
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.types import UtcDateTime
@@ -54,17 +56,17 @@ async def fetch_all(db: AsyncSession, sql: str, parameters: Sequence[Any]) -> li
     return [tuple(row) for row in rows]
 
 
-async def run_on_driver_thread(
-    db: AsyncSession, work: Callable[[sqlite3.Connection], T], *, what: str
+async def run_on_driver(
+    connection: AsyncConnection, work: Callable[[sqlite3.Connection], T], *, what: str
 ) -> T:
-    """`work(connection)` on the session's SQLite connection, inside its transaction, in ONE
-    trip to aiosqlite's thread: for a sequence of statements whose later ones depend on the
-    rows of earlier ones. `work` runs on that thread, so it must not touch the event loop.
-    sqlite3 errors are raised as SQLAlchemy's, naming `what` as the statement."""
-    connection = await db.connection()
+    """`work(connection)` on the SQLite connection, inside its transaction, in ONE driver call
+    (one trip to aiosqlite's thread where the connection has one): for a sequence of statements
+    whose later ones depend on the rows of earlier ones. `work` may run on that thread, so it
+    must not touch the event loop. sqlite3 errors are raised as SQLAlchemy's, naming `what` as
+    the statement."""
     raw = await connection.get_raw_connection()
     driver = raw.driver_connection
-    # aiosqlite has no public "run this on the connection's thread": `_execute` is how its own
+    # aiosqlite has no public "run this on the connection": `_execute` is how its own
     # methods do it, and `_conn` the sqlite3 connection they use there. Both exist since
     # aiosqlite 0.17; tests/storage runs this path, so a release without them fails loudly.
     sqlite_connection = driver._conn  # type: ignore[union-attr]

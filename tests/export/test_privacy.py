@@ -30,7 +30,7 @@ from bot.privacy import (
 from bot.quote import QUOTE_FIELD, quote_choice, strictest, with_quote_field
 from bot.retention import purge_expired, register_retention, retention_job
 from bot.services import Services
-from storage.engine import create_engine
+from storage.engine import create_engine, dispose_engine
 from storage.store import SqlStore
 from tests.export.dataset import (
     ANN_REPLY,
@@ -82,7 +82,7 @@ async def traces(url: str, *needles: str) -> dict[str, list[str]]:
         async with engine.connect() as connection:
             return await connection.run_sync(scan)
     finally:
-        await engine.dispose()
+        await dispose_engine(engine)
 
 
 async def test_after_an_erasure_no_table_holds_the_persons_identifiers_or_words(

@@ -11,7 +11,7 @@ from sqlalchemy.sql import Executable
 
 from bot.domain import Channel, Participant, Platform, Post, PostKind
 from bot.ports import NewPost
-from storage.engine import create_engine
+from storage.engine import create_engine, dispose_engine
 from storage.session import SqlStoreSession
 
 
@@ -72,4 +72,4 @@ async def query(url: str, statement: Executable) -> list[Row[Any]]:
         async with engine.connect() as connection:
             return list((await connection.execute(statement)).all())
     finally:
-        await engine.dispose()
+        await dispose_engine(engine)

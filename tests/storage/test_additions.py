@@ -216,3 +216,41 @@ async def test_a_failed_batch_keeps_nothing(store: SqlStore, post: Post, now: da
             await tx.store_additions(additions=[reaction(post, "e1"), bad], now=now)
     async with store.transaction() as tx:
         assert await tx.store_additions(additions=[reaction(post, "e1")], now=now) == [True]
+
+
+# The store's own way (`SqlStore.store_additions`): a transaction of its own, which on
+# PostgreSQL is the one statement in autocommit mode.
+
+
+async def test_the_store_commits_additions_of_its_own(
+    store: SqlStore, post: Post, now: datetime
+) -> None:
+    first = await store.store_additions(
+        additions=[reaction(post, "e1"), reply(post, "e2", reply_id="r1", text="Yes")], now=now
+    )
+    again = await store.store_additions(
+        additions=[reaction(post, "e1"), reply(post, "e3", reply_id="r1", text="Yes")], now=now
+    )
+    async with store.transaction() as tx:
+        replies = await tx.list_replies(post_id=post.id)
+        counts = await tx.active_reactions(post_id=post.id)
+    assert first == [True, True]
+    assert again == [False, False]  # a retried delivery, and a reply stored before
+    assert [r.text for r in replies] == ["Yes"]
+    assert counts == {"tada": 1}
+
+
+async def test_a_failed_batch_of_the_store_keeps_nothing(
+    store: SqlStore, database_url: str, post: Post, now: datetime
+) -> None:
+    missing = reply(post, "e2", reply_id="r1", text="on a post that does not exist")
+    bad = NewAddition(
+        event=missing.event, person=missing.person, post_id=post.id + 999, added=missing.added
+    )
+    with pytest.raises(SQLAlchemyError):
+        await store.store_additions(additions=[reaction(post, "e1"), bad], now=now)
+    # Nothing of the batch stands: not the good reaction, not the claim of either event id.
+    assert await store.store_additions(additions=[reaction(post, "e1")], now=now) == [True]
+    async with store.transaction() as tx:
+        assert await tx.active_reactions(post_id=post.id) == {"tada": 1}
+    assert len(await query(database_url, select(ProcessedEventRow))) == 1

@@ -15,7 +15,7 @@ from sqlalchemy import MetaData, inspect, text
 from sqlalchemy.engine import Connection
 
 from adapters.slack.installation_tables import METADATA as SLACK_METADATA
-from storage.engine import create_engine
+from storage.engine import create_engine, dispose_engine
 from storage.migrate import MIGRATION_LOCK_KEY, upgrade
 from storage.tables import METADATA
 
@@ -50,7 +50,7 @@ def schema_of(url: str) -> tuple[set[str], list[Any]]:
             async with engine.connect() as connection:
                 return await connection.run_sync(read)
         finally:
-            await engine.dispose()
+            await dispose_engine(engine)
 
     return asyncio.run(run())
 
@@ -97,7 +97,7 @@ async def test_two_processes_starting_together_migrate_once(empty_database_url: 
             await holder.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": MIGRATION_LOCK_KEY})
             outputs = [await process.communicate() for process in processes]
     finally:
-        await engine.dispose()
+        await dispose_engine(engine)
     assert [p.returncode for p in processes] == [0, 0], [err.decode() for _, err in outputs]
     assert await asyncio.to_thread(lambda: schema_of(empty_database_url)[1]) == []
 
