@@ -37,9 +37,7 @@ PG_STATEMENT_CACHE = 500
 _SQLITE_RESET = None
 # The write engine's checkpointers (see `storage.inline_sqlite`), stopped by `dispose_engine`.
 _CHECKPOINTERS: weakref.WeakKeyDictionary[Engine, Checkpointer] = weakref.WeakKeyDictionary()
-
-
-_SQLITE_DIALECT = SQLiteDialect_aiosqlite()
+_SQLITE_DIALECT = SQLiteDialect_aiosqlite()  # turns a URL into sqlite3.connect's arguments
 
 
 class WriterQueueTimeout(SQLAlchemyError):
@@ -169,7 +167,8 @@ def _configure_sqlite(
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         try:
-            cursor.execute(f"PRAGMA busy_timeout={0 if not read_only else SQLITE_BUSY_TIMEOUT_MS}")
+            busy_timeout_ms = SQLITE_BUSY_TIMEOUT_MS if read_only else 0
+            cursor.execute(f"PRAGMA busy_timeout={busy_timeout_ms}")
             _switch_to_wal(cursor)
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.execute("PRAGMA synchronous=NORMAL")
