@@ -14,8 +14,11 @@ from __future__ import annotations
 
 import logging
 from collections import OrderedDict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
+from typing import Protocol
 
 from bot.domain import (
     InboundEvent,
@@ -122,11 +125,7 @@ class Recorder:
 
     async def _apply_batch(self, batch: list[_Pending]) -> list[Outcome]:
         if all(isinstance(pending.event, ReactionAdded | ReplyPosted) for pending in batch):
-            now = max(pending.now for pending in batch)
-            stored = await store_additions(
-                self._store, additions=[_addition(pending) for pending in batch], now=now
-            )
-            return [Outcome.STORED if new else Outcome.DUPLICATE for new in stored]
+            return await _stored_run(batch, partial(store_additions, self._store))
         async with self._store.transaction() as tx:
             return await self._apply(tx, batch)
 
@@ -149,14 +148,8 @@ class Recorder:
         """Reactions added and replies posted: the order among them does not matter."""
         if not run:
             return {}
-        now = max(pending.now for _, pending in run)
-        stored = await tx.store_additions(
-            additions=[_addition(pending) for _, pending in run], now=now
-        )
-        return {
-            index: Outcome.STORED if new else Outcome.DUPLICATE
-            for (index, _), new in zip(run, stored, strict=True)
-        }
+        outcomes = await _stored_run([pending for _, pending in run], tx.store_additions)
+        return {index: outcome for (index, _), outcome in zip(run, outcomes, strict=True)}
 
     async def _apply_one(self, tx: StoreSession, pending: _Pending) -> Outcome:
         """A removal, edit or deletion, in arrival order."""
@@ -197,6 +190,20 @@ class Recorder:
             case ReplyDeleted() if stored is not None and stored.deleted_at is None:
                 await tx.delete_reply(reply_id=stored.id, now=now)
         return Outcome.STORED
+
+
+class _StoresAdditions(Protocol):
+    async def __call__(self, *, additions: Sequence[NewAddition], now: datetime) -> list[bool]: ...
+
+
+async def _stored_run(run: list[_Pending], store: _StoresAdditions) -> list[Outcome]:
+    """Reactions added and replies posted, stored with `store` (`store_additions` on a
+    transaction or a store), as of the latest of their arrival times."""
+    stored = await store(
+        additions=[_addition(pending) for pending in run],
+        now=max(pending.now for pending in run),
+    )
+    return [Outcome.STORED if new else Outcome.DUPLICATE for new in stored]
 
 
 def _addition(pending: _Pending) -> NewAddition:

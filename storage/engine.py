@@ -199,15 +199,7 @@ def _configure_sqlite(
         @event.listens_for(engine.sync_engine, "checkin")
         def _on_checkin(_dbapi_connection: Any, record: Any) -> None:
             if gate.leave(record.info) and checkpointer is not None:
-                _after_write(checkpointer)
-
-
-def _after_write(checkpointer: Checkpointer) -> None:
-    try:
-        asyncio.get_running_loop()
-    except RuntimeError:
-        return  # a connection garbage-collected outside its loop: the next write checkpoints
-    checkpointer.after_write()
+                checkpointer.after_write()
 
 
 def _switch_to_wal(cursor: Any) -> None:

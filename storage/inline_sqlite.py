@@ -92,7 +92,10 @@ class Checkpointer:
         now = time.monotonic()
         if now - self._started < self._every:
             return
-        loop = asyncio.get_running_loop()
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            return  # a connection garbage-collected outside its loop: the next write checkpoints
         if self._executor is None:
             self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="checkpoint")
         self._started, self._pending = now, False

@@ -83,14 +83,11 @@ class SqlStore:
         """`StoreSession.store_additions` in a transaction of its own, the cheapest way the
         backend allows: on PostgreSQL its one statement in autocommit mode (one round trip, no
         BEGIN and COMMIT), on SQLite a Core connection's transaction (no ORM session)."""
-        if self.dialect == "sqlite":
-            async with self._engine.begin() as conn:
-                return await store_additions_on(
-                    conn, dialect=self.dialect, additions=additions, now=now
-                )
-        async with self._engine.connect() as conn:
-            # A single statement is atomic on its own: its data-modifying CTEs commit together.
-            await conn.execution_options(isolation_level="AUTOCOMMIT")
+        sqlite = self.dialect == "sqlite"
+        async with self._engine.begin() if sqlite else self._engine.connect() as conn:
+            if not sqlite:
+                # One statement is atomic on its own: its data-modifying CTEs commit together.
+                await conn.execution_options(isolation_level="AUTOCOMMIT")
             return await store_additions_on(
                 conn, dialect=self.dialect, additions=additions, now=now
             )
