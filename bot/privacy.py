@@ -116,6 +116,6 @@ def _unknown(participant: str | None) -> str:
     if participant is not None:
         return (
             f"no participant with key {participant!r}: keys are in the 'participant' column of "
-            "an export (p_ and 12 hex digits)"
+            "an export (p_ and 12 or 20 hex digits)"
         )
     return "we hold nothing about you here: there is nothing to delete"

@@ -48,7 +48,7 @@ def build_bolt(
     token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
     bolt = AsyncApp(
         name="engage",
-        logger=logging.getLogger("adapters.slack.bolt"),
+        logger=_bolt_logger(),
         signing_secret=signing_secret(settings),
         process_before_response=True,
         request_verification_enabled=True,
@@ -67,6 +67,16 @@ def build_bolt(
         organisers=frozenset(settings.slack_organisers),
     )
     return bolt
+
+
+def _bolt_logger() -> logging.Logger:
+    """The logger Bolt writes to, at the level it inherits. Bolt decides whether to build its
+    per-request debug messages from a logger's own level, not its effective one, so a logger
+    left at NOTSET (0) would have it format them for every request, to be dropped."""
+    logger = logging.getLogger("adapters.slack.bolt")
+    if logger.level == logging.NOTSET:
+        logger.setLevel(logger.getEffectiveLevel())
+    return logger
 
 
 def _oauth_settings(

@@ -1,9 +1,11 @@
 """aiohttp routes for Slack: `POST /slack/events` (events, interactivity and slash commands)
 and, for OAuth apps, `GET /slack/install` and `GET /slack/oauth_redirect`.
 
-A request is checked here before Bolt sees it, so every refusal is counted with its reason
-and a malformed body gets a 400 (Bolt would fail on it with a 500). Bolt then verifies the
-signature again and dispatches; the request ↔ response translation is Bolt's own aiohttp one.
+Bolt verifies every request's signature and dispatches it; the request ↔ response
+translation is Bolt's own aiohttp one. Around that, every refusal is counted with its reason
+(unsigned, stale, bad signature: worked out only for a request Bolt refused, so a good request
+is verified and parsed once), and a body Bolt cannot read, or that is not a Slack request,
+gets a 400 (Bolt would fail on it with a 500), or a 401 if it is not signed either.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from urllib.parse import parse_qsl
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.async_app import AsyncApp
+from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_sdk.signature import SignatureVerifier
 
 from bot.metrics import Metrics
@@ -25,6 +28,7 @@ from bot.metrics import Metrics
 log = logging.getLogger(__name__)
 
 MAX_CLOCK_SKEW_SECONDS = 60 * 5
+_NOT_SIGNED = "not signed by Slack with our signing secret"
 
 
 class SlackRoutes:
@@ -45,13 +49,30 @@ class SlackRoutes:
 
     async def events(self, request: web.Request) -> web.StreamResponse:
         body = await request.text()
-        refusal = self._refusal(request.headers, body)
-        if refusal is not None:
-            return self._refuse(401, refusal, "not signed by Slack with our signing secret")
-        problem = malformed(body, request.headers.get("Content-Type", ""))
-        if problem is not None:
-            return self._refuse(400, "malformed", problem)
-        response = await self._bolt.async_dispatch(await to_bolt_request(request))
+        content_type = request.headers.get("Content-Type", "")
+        try:
+            bolt_request = AsyncBoltRequest(
+                body=body,
+                query=request.query_string,
+                headers=request.headers,  # type: ignore[arg-type]
+            )
+        except (ValueError, TypeError, AttributeError, KeyError):
+            # Bolt parses the body as it builds the request: not JSON, or not an object.
+            bolt_request = None
+        if bolt_request is not None and body.startswith("{"):
+            problem = _bad_event(bolt_request.body)  # Bolt's parse, not a second one
+        else:
+            problem = malformed(body, content_type)
+        if bolt_request is None or problem is not None:
+            refusal = self._refusal(request.headers, body)
+            if refusal is not None:  # unsigned junk is refused as unsigned, not as junk
+                return self._refuse(401, refusal, _NOT_SIGNED)
+            return self._refuse(400, "malformed", problem or "the body is not a Slack request")
+        response = await self._bolt.async_dispatch(bolt_request)
+        if response.status == 401:
+            refusal = self._refusal(request.headers, body)
+            if refusal is not None:  # Bolt's signature check refused it: say why
+                return self._refuse(401, refusal, _NOT_SIGNED)
         return await to_aiohttp_response(response)
 
     async def install(self, request: web.Request) -> web.StreamResponse:
@@ -115,6 +136,11 @@ def _bad_json_event(body: str) -> str | None:
         data: Any = json.loads(body)
     except ValueError:
         return "the body is not valid JSON"
+    return _bad_event(data)
+
+
+def _bad_event(data: Any) -> str | None:
+    """Why a parsed JSON body is not an event request engage can read, or None if it is."""
     if not isinstance(data, dict) or not isinstance(data.get("type"), str):
         return "the JSON body is not an object with a type"
     if data["type"] != "event_callback":

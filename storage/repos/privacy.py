@@ -14,7 +14,7 @@ from bot.domain import Platform
 from bot.ports_export import ErasureCounts, ParticipantPrivacy, PurgeCounts, QuotePreference
 from storage.mapping import to_participant
 from storage.repos.base import NotFound, Repo
-from storage.repos.people import new_participant_key
+from storage.repos.people import replacement_participant_key
 from storage.tables import (
     FeedbackRow,
     ParticipantRow,
@@ -134,7 +134,7 @@ class PrivacyRepo(Repo):
         # The user id must stay unique per workspace, so it becomes a random placeholder; if the
         # person comes back they are a new participant who is asked for consent again.
         person.user_id = "erased:" + secrets.token_hex(8)
-        person.key = new_participant_key()
+        person.key = replacement_participant_key()
         person.display_name = None
         person.organisation = None
         person.consented_at = None

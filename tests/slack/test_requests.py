@@ -89,6 +89,19 @@ async def test_a_signed_body_that_is_not_json_answers_400(world: SlackWorld) -> 
     assert _rejected(world, "malformed") == 1
 
 
+async def test_an_unsigned_body_that_is_not_json_is_refused_as_unsigned(world: SlackWorld) -> None:
+    reply = await world.send('{"type": "event_callback", "event": ', signed=False)
+    assert reply.status == 401
+    assert _rejected(world, "unsigned") == 1
+    assert _rejected(world, "malformed") == 0
+
+
+async def test_a_signed_json_body_that_is_not_an_object_answers_400(world: SlackWorld) -> None:
+    reply = await world.send("[1, 2]")
+    assert reply.status == 400
+    assert "not an object" in reply.json()["detail"]
+
+
 async def test_a_signed_event_without_an_event_id_answers_400(world: SlackWorld) -> None:
     body = payloads.envelope({"type": "reaction_added"})
     del body["event_id"]

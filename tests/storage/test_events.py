@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import re
+import time
 from datetime import datetime
 
+import pytest
+
 from bot.domain import Platform
+from storage.repos.people import new_participant_key, replacement_participant_key
 from storage.store import SqlStore
 
 
@@ -69,7 +73,7 @@ async def test_participant_gets_a_stable_pseudonymous_key(store: SqlStore, now: 
             organisation=None,
             now=now,
         )
-    assert re.fullmatch(r"p_[0-9a-f]{12}", first.key)
+    assert re.fullmatch(r"p_[0-9a-f]{20}", first.key)
     assert again.id == first.id
     assert again.key == first.key
     assert again.display_name == "Ada"
@@ -103,3 +107,24 @@ async def test_find_participant_finds_only_people_who_have_acted(
         )
     assert found == created
     assert other_workspace is None
+
+
+def test_participant_keys_sort_by_the_millisecond_they_were_made(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Later keys must go in at the end of the key's index (a burst of newcomers then writes a
+    # few index pages per commit, not one per person), and keys of one millisecond still differ.
+    made = iter([1_700_000_000_123_456_789, 1_700_000_000_123_999_999, 1_700_000_000_124_000_000])
+    monkeypatch.setattr(time, "time_ns", lambda: next(made))
+    first, same_millisecond, next_millisecond = (new_participant_key() for _ in range(3))
+    assert first[:14] == same_millisecond[:14] == "p_018bcfe5687b"
+    assert first != same_millisecond
+    assert max(first, same_millisecond) < next_millisecond
+
+
+def test_an_erased_participants_new_key_carries_no_time(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(time, "time_ns", lambda: 1_700_000_000_123_456_789)
+    keys = [replacement_participant_key() for _ in range(20)]
+    assert all(re.fullmatch(r"p_[0-9a-f]{20}", key) for key in keys)
+    # Random, not dated: made in the same millisecond, dated keys would share their start.
+    assert len({key[:14] for key in keys}) > 1
