@@ -13,7 +13,13 @@ from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.ports import NewAddition
-from storage.engine import SQLITE_BEGIN_OPTION, create_engine, create_read_engine, dispose_engine
+from storage.engine import (
+    SQLITE_BEGIN_OPTION,
+    connected,
+    create_engine,
+    create_read_engine,
+    dispose_engine,
+)
 from storage.repos.additions import store_additions_on
 from storage.session import SqlStoreSession
 
@@ -83,14 +89,15 @@ class SqlStore:
         """`StoreSession.store_additions` in a transaction of its own, the cheapest way the
         backend allows: on PostgreSQL its one statement in autocommit mode (one round trip, no
         BEGIN and COMMIT), on SQLite a Core connection's transaction (no ORM session)."""
-        sqlite = self.dialect == "sqlite"
-        async with self._engine.begin() if sqlite else self._engine.connect() as conn:
-            if not sqlite:
-                # One statement is atomic on its own: its data-modifying CTEs commit together.
+        async with connected(self._engine) as conn:
+            if self.dialect != "sqlite":
+                # One statement is atomic on its own (its data-modifying CTEs commit together):
+                # in autocommit mode the driver sends no BEGIN or COMMIT around it.
                 await conn.execution_options(isolation_level="AUTOCOMMIT")
-            return await store_additions_on(
-                conn, dialect=self.dialect, additions=additions, now=now
-            )
+            async with conn.begin():
+                return await store_additions_on(
+                    conn, dialect=self.dialect, additions=additions, now=now
+                )
 
     @asynccontextmanager
     async def reading(self) -> AsyncIterator[SqlStoreSession]:

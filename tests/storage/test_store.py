@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
+from sqlalchemy import text
 
 from bot.domain import Platform
 from bot.ports import Store, StoreSession
+from storage.engine import connected, create_engine, dispose_engine
 from storage.store import SqlStore
 from tests.storage.helpers import channel, member, sent_post
 
@@ -78,3 +81,33 @@ async def test_naive_datetimes_are_refused(store: SqlStore) -> None:
 
     with pytest.raises(Exception, match="naive datetime"):
         await write_naive()
+
+
+async def test_a_connection_from_connected_is_closed_without_a_turn_of_the_loop(
+    database_url: str,
+) -> None:
+    # A group commit's callers get their answers only once the connection is back in the
+    # pool: SQLAlchemy's own `async with` closes it in a task of its own, turns of a busy loop.
+    turns = 0
+
+    async def tick() -> None:
+        nonlocal turns
+        while True:
+            turns += 1
+            await asyncio.sleep(0)
+
+    engine = create_engine(database_url)
+    ticker = asyncio.create_task(tick())
+    try:
+        await asyncio.sleep(0)
+        before = turns
+        await asyncio.sleep(0)
+        assert turns > before  # the ticker counts turns of the loop
+        async with connected(engine) as connection:
+            async with connection.begin():
+                await connection.execute(text("SELECT 1"))
+            closing = turns
+        assert turns == closing
+    finally:
+        ticker.cancel()
+        await dispose_engine(engine)
