@@ -10,7 +10,10 @@ gathers by itself, so there is no timer and no added wait when the load is light
 
 Where the database runs write transactions side by side (PostgreSQL), up to `workers` batches
 are in flight at once, so the round trips of one overlap those of the next; on SQLite, whose
-writers take turns anyway, one worker forms the largest batches.
+writers take turns anyway, one worker forms the largest batches. Where storing a batch holds
+the event loop (SQLite's statements run on its thread), nothing queues while it runs, so a
+worker lets `gather_turns` turns of the loop go by before it takes the next batch: the
+requests being read meanwhile join it, and the batch's fixed cost is shared by more.
 
 `apply` must store all of a batch or none of it: if a batch fails (one bad item, a lost
 connection, a conflict), each item is applied again on its own, so one bad item fails only
@@ -64,10 +67,12 @@ class GroupCommit(Generic[T, R]):
         apply: Callable[[list[T]], Awaitable[list[R]]],
         max_batch: int = 256,
         workers: int = 1,
+        gather_turns: int = 0,
     ) -> None:
         self._apply = apply
         self._max_batch = max_batch
         self._most_workers = max(1, workers)
+        self._gather_turns = gather_turns
         self._queue: deque[_Queued[T, R]] = deque()
         self._workers: set[asyncio.Task[None]] = set()
         self._busy = 0  # workers applying a batch now
@@ -96,6 +101,8 @@ class GroupCommit(Generic[T, R]):
         batch: list[_Queued[T, R]] = []
         try:
             while self._queue:
+                for _ in range(self._gather_turns):
+                    await asyncio.sleep(0)
                 count = min(self._max_batch, len(self._queue))
                 batch = [self._queue.popleft() for _ in range(count)]
                 self._busy += 1

@@ -542,6 +542,14 @@ def read_transaction(store: Store) -> AbstractAsyncContextManager[StoreSession]:
     return store.transaction()
 
 
+def batch_gathering_turns(store: Store) -> int:
+    """How many turns of the event loop a group commit lets go by before it takes a batch:
+    what the store's `gather_turns` says (`SqlStore`: a few on SQLite, whose writes hold the
+    loop while they run; none on PostgreSQL), else none."""
+    value = getattr(store, "gather_turns", 0)
+    return value if isinstance(value, int) and value > 0 else 0
+
+
 def write_parallelism(store: Store) -> int:
     """How many write transactions are worth running side by side on `store`: what its
     `parallel_writes` says (`SqlStore`: 1 on SQLite, whose writers take turns), else 1."""

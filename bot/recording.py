@@ -42,6 +42,7 @@ from bot.ports import (
     PersonKey,
     Store,
     StoreSession,
+    batch_gathering_turns,
     read_transaction,
     store_additions,
     write_parallelism,
@@ -72,7 +73,10 @@ class Recorder:
         self._store = store
         self._clock = clock
         self._writes = GroupCommit(
-            apply=self._apply_batch, max_batch=max_batch, workers=write_parallelism(store)
+            apply=self._apply_batch,
+            max_batch=max_batch,
+            workers=write_parallelism(store),
+            gather_turns=batch_gathering_turns(store),
         )
         # (platform, workspace, channel, message id) -> our post: once a post has its message
         # ids they never change, so a hit needs no database at all.

@@ -7,8 +7,8 @@ import pytest
 
 from bot.domain import Platform
 from bot.group_commit import GroupCommit, in_transaction
-from bot.ports import StoreSession
-from storage.store import SqlStore
+from bot.ports import StoreSession, batch_gathering_turns
+from storage.store import SQLITE_GATHER_TURNS, SqlStore
 
 NOW = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
 
@@ -90,3 +90,38 @@ async def test_stopping_the_worker_fails_every_waiting_caller_instead_of_hanging
     for caller in (first, second):
         with pytest.raises(asyncio.CancelledError):
             await caller
+
+
+async def test_a_worker_that_gathers_takes_what_arrives_in_its_turns_of_the_loop() -> None:
+    batches: list[list[int]] = []
+
+    async def record(items: list[int]) -> list[int]:
+        batches.append(items)
+        return items
+
+    async def one_a_turn(writes: GroupCommit[int, int]) -> list[int]:
+        submitted = []
+        for n in range(6):  # one item a turn, as requests read one after another would be
+            submitted.append(asyncio.ensure_future(writes.submit(n)))
+            await asyncio.sleep(0)
+        return list(await asyncio.gather(*submitted))
+
+    assert await one_a_turn(GroupCommit(apply=record)) == list(range(6))
+    eager = [len(batch) for batch in batches]
+    batches.clear()
+    assert await one_a_turn(GroupCommit(apply=record, gather_turns=3)) == list(range(6))
+    gathered = [len(batch) for batch in batches]
+    assert max(eager) == 1  # taken at once: a batch per item
+    assert gathered[0] >= 3  # the first batch waited for the items of the next turns
+    assert len(gathered) < len(eager)
+
+
+async def test_sqlite_stores_gather_before_a_batch_and_postgresql_ones_do_not() -> None:
+    sqlite = SqlStore.open("sqlite+aiosqlite:///:memory:")
+    postgres = SqlStore.open("postgresql+asyncpg://nobody@127.0.0.1:1/none")  # never connected
+    try:
+        assert batch_gathering_turns(sqlite) == SQLITE_GATHER_TURNS > 0
+        assert batch_gathering_turns(postgres) == 0
+    finally:
+        await sqlite.close()
+        await postgres.close()
