@@ -523,15 +523,24 @@ class AdditionsStore(Store, Protocol):
         ...
 
 
-async def store_additions(
-    store: Store, *, additions: Sequence[NewAddition], now: datetime
-) -> list[bool]:
+class StoresAdditions(Protocol):
+    """Stores a run of additions in a transaction of its own (see `additions_storer`)."""
+
+    async def __call__(self, *, additions: Sequence[NewAddition], now: datetime) -> list[bool]: ...
+
+
+def additions_storer(store: Store) -> StoresAdditions:
     """`StoreSession.store_additions` in a transaction of its own: the store's own way where it
-    offers one (`AdditionsStore`), else in an ordinary transaction."""
+    offers one (`AdditionsStore`), else in an ordinary transaction. Look it up once and keep
+    it: a check against a runtime protocol is slow enough to notice once per group commit."""
     if isinstance(store, AdditionsStore):
-        return await store.store_additions(additions=additions, now=now)
-    async with store.transaction() as tx:
-        return await tx.store_additions(additions=additions, now=now)
+        return store.store_additions
+
+    async def in_a_transaction(*, additions: Sequence[NewAddition], now: datetime) -> list[bool]:
+        async with store.transaction() as tx:
+            return await tx.store_additions(additions=additions, now=now)
+
+    return in_a_transaction
 
 
 def read_transaction(store: Store) -> AbstractAsyncContextManager[StoreSession]:

@@ -5,7 +5,7 @@ only then acknowledged. Events that arrive together are stored in one transactio
 (`bot.group_commit`): a run of reactions added and replies posted takes one round trip
 whatever its length (`store_additions` claims the event ids, upserts the participants and
 inserts the reactions and replies). A batch of nothing else, the usual case under load, goes
-to the store as it is (`bot.ports.store_additions`: on PostgreSQL one statement and no BEGIN or
+to the store as it is (`bot.ports.additions_storer`: on PostgreSQL one statement and no BEGIN or
 COMMIT); in a batch with removals, edits or deletions, whose order matters, those are applied
 one by one in arrival order between such runs, in one ordinary transaction.
 """
@@ -14,11 +14,8 @@ from __future__ import annotations
 
 import logging
 from collections import OrderedDict
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from functools import partial
-from typing import Protocol
 
 from bot.domain import (
     InboundEvent,
@@ -41,10 +38,11 @@ from bot.ports import (
     NewParticipant,
     PersonKey,
     Store,
+    StoresAdditions,
     StoreSession,
+    additions_storer,
     batch_gathering_turns,
     read_transaction,
-    store_additions,
     write_parallelism,
 )
 
@@ -71,6 +69,7 @@ class Recorder:
 
     def __init__(self, *, store: Store, clock: Clock, max_batch: int = 256) -> None:
         self._store = store
+        self._store_additions = additions_storer(store)
         self._clock = clock
         self._writes = GroupCommit(
             apply=self._apply_batch,
@@ -129,7 +128,7 @@ class Recorder:
 
     async def _apply_batch(self, batch: list[_Pending]) -> list[Outcome]:
         if all(isinstance(pending.event, ReactionAdded | ReplyPosted) for pending in batch):
-            return await _stored_run(batch, partial(store_additions, self._store))
+            return await _stored_run(batch, self._store_additions)
         async with self._store.transaction() as tx:
             return await self._apply(tx, batch)
 
@@ -196,11 +195,7 @@ class Recorder:
         return Outcome.STORED
 
 
-class _StoresAdditions(Protocol):
-    async def __call__(self, *, additions: Sequence[NewAddition], now: datetime) -> list[bool]: ...
-
-
-async def _stored_run(run: list[_Pending], store: _StoresAdditions) -> list[Outcome]:
+async def _stored_run(run: list[_Pending], store: StoresAdditions) -> list[Outcome]:
     """Reactions added and replies posted, stored with `store` (`store_additions` on a
     transaction or a store), as of the latest of their arrival times."""
     stored = await store(

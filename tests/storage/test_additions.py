@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import AbstractAsyncContextManager
 from datetime import datetime, timedelta
 
 import pytest
@@ -16,6 +17,8 @@ from bot.ports import (
     NewAddition,
     NewParticipant,
     PersonKey,
+    StoreSession,
+    additions_storer,
 )
 from storage.store import SqlStore
 from storage.tables import ProcessedEventRow
@@ -254,3 +257,33 @@ async def test_a_failed_batch_of_the_store_keeps_nothing(
     async with store.transaction() as tx:
         assert await tx.active_reactions(post_id=post.id) == {"tada": 1}
     assert len(await query(database_url, select(ProcessedEventRow))) == 1
+
+
+class _TransactionsOnly:
+    """A `Store` with no way of its own to store additions: only transactions."""
+
+    def __init__(self, inner: SqlStore) -> None:
+        self._inner = inner
+
+    def transaction(self) -> AbstractAsyncContextManager[StoreSession]:
+        return self._inner.transaction()
+
+    async def ping(self) -> bool:
+        return await self._inner.ping()
+
+    async def close(self) -> None:
+        await self._inner.close()
+
+
+async def test_the_store_s_own_way_is_used_where_it_has_one(store: SqlStore) -> None:
+    assert additions_storer(store) == store.store_additions
+    assert additions_storer(_TransactionsOnly(store)) != store.store_additions
+
+
+async def test_a_store_with_only_transactions_stores_additions_in_one(
+    store: SqlStore, post: Post, now: datetime
+) -> None:
+    storer = additions_storer(_TransactionsOnly(store))
+    first = await storer(additions=[reaction(post, "Ev1"), reaction(post, "Ev2")], now=now)
+    again = await storer(additions=[reaction(post, "Ev1")], now=now)
+    assert (first, again) == ([True, True], [False])  # a retried delivery is stored once
