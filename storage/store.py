@@ -31,8 +31,8 @@ PG_PARALLEL_WRITES = 1
 # would hold only what arrived in one turn; each batch has a fixed cost (connection,
 # transaction, commit) besides its rows. Letting a few turns go by first gathers the requests
 # being read meanwhile: in `bench/slack_ingest.py`, batches of ~45 events instead of ~13 and
-# ~12% more events a second (4 turns; 2 gathered less, 8 no more). On PostgreSQL one batch's
-# round trip gathers the next, and turns let go by only delayed it.
+# about a fifth more events a second (4 turns; 2 gathered less, 8 no more). On PostgreSQL one
+# batch's round trip gathers the next, and turns let go by only delayed it.
 SQLITE_GATHER_TURNS = 4
 
 
