@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import asyncio
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
 from datetime import datetime
 from typing import Any
 
@@ -73,3 +75,27 @@ async def query(url: str, statement: Executable) -> list[Row[Any]]:
             return list((await connection.execute(statement)).all())
     finally:
         await dispose_engine(engine)
+
+
+class Ticks:
+    """How many turns of the event loop a task of its own has had (see `ticking`)."""
+
+    count = 0
+
+
+@asynccontextmanager
+async def ticking(*, every: float = 0) -> AsyncIterator[Ticks]:
+    """A task that counts its turns of the event loop (sleeping `every` seconds between them)
+    while the block runs: to see whether something holds the loop, or hands it back."""
+    ticks = Ticks()
+
+    async def tick() -> None:
+        while True:
+            ticks.count += 1
+            await asyncio.sleep(every)
+
+    task = asyncio.create_task(tick())
+    try:
+        yield ticks
+    finally:
+        task.cancel()

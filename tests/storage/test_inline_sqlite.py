@@ -20,6 +20,7 @@ from storage.inline_sqlite import Checkpointer
 from storage.repos.sqlite_direct import run_on_driver
 from storage.store import SqlStore
 from tests.storage.conftest import sqlite_url
+from tests.storage.helpers import ticking
 
 
 @pytest.fixture
@@ -77,22 +78,13 @@ async def test_a_writer_waits_for_another_process_without_stopping_the_loop(
 ) -> None:
     other = sqlite3.connect(path, isolation_level=None)  # holds the write lock, like a process
     other.execute("BEGIN IMMEDIATE")
-    ticks = 0
-
-    async def ticker() -> None:
-        nonlocal ticks
-        while True:
-            ticks += 1
-            await asyncio.sleep(0.001)
-
-    ticking = asyncio.create_task(ticker())
-    writing = asyncio.create_task(_claim(store, "e1", now))
-    await asyncio.sleep(0.1)
-    assert not writing.done()
-    waited = ticks
-    other.execute("COMMIT")
-    assert await writing is True
-    ticking.cancel()
+    async with ticking(every=0.001) as ticks:
+        writing = asyncio.create_task(_claim(store, "e1", now))
+        await asyncio.sleep(0.1)
+        assert not writing.done()
+        waited = ticks.count
+        other.execute("COMMIT")
+        assert await writing is True
     other.close()
     assert waited >= 10  # the loop went on serving while the writer waited
 

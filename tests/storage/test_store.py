@@ -12,7 +12,7 @@ from bot.domain import Platform
 from bot.ports import Store, StoreSession
 from storage.engine import connected, create_engine, dispose_engine
 from storage.store import SqlStore
-from tests.storage.helpers import channel, member, sent_post
+from tests.storage.helpers import channel, member, sent_post, ticking
 
 
 class Boom(Exception):
@@ -88,26 +88,17 @@ async def test_a_connection_from_connected_is_closed_without_a_turn_of_the_loop(
 ) -> None:
     # A group commit's callers get their answers only once the connection is back in the
     # pool: SQLAlchemy's own `async with` closes it in a task of its own, turns of a busy loop.
-    turns = 0
-
-    async def tick() -> None:
-        nonlocal turns
-        while True:
-            turns += 1
-            await asyncio.sleep(0)
-
     engine = create_engine(database_url)
-    ticker = asyncio.create_task(tick())
     try:
-        await asyncio.sleep(0)
-        before = turns
-        await asyncio.sleep(0)
-        assert turns > before  # the ticker counts turns of the loop
-        async with connected(engine) as connection:
-            async with connection.begin():
-                await connection.execute(text("SELECT 1"))
-            closing = turns
-        assert turns == closing
+        async with ticking() as turns:
+            await asyncio.sleep(0)
+            before = turns.count
+            await asyncio.sleep(0)
+            assert turns.count > before  # the ticker counts turns of the loop
+            async with connected(engine) as connection:
+                async with connection.begin():
+                    await connection.execute(text("SELECT 1"))
+                closing = turns.count
+            assert turns.count == closing
     finally:
-        ticker.cancel()
         await dispose_engine(engine)
