@@ -76,7 +76,20 @@ def _bolt_logger() -> logging.Logger:
     logger = logging.getLogger("adapters.slack.bolt")
     if logger.level == logging.NOTSET:
         logger.setLevel(logger.getEffectiveLevel())
+    refusals = logging.getLogger(BOLT_REFUSAL_LOGGER)
+    if not any(isinstance(kept, _NoRefusedBodies) for kept in refusals.filters):
+        refusals.addFilter(_NoRefusedBodies())
     return logger
+
+
+# Bolt's signature check logs each request it refuses with the whole body, at INFO: anyone
+# could fill the log with what they like. `SlackRoutes` logs every refusal with its reason.
+BOLT_REFUSAL_LOGGER = "slack_bolt.RequestVerification"
+
+
+class _NoRefusedBodies(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not str(record.msg).startswith("Invalid request signature")
 
 
 def _oauth_settings(

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+import logging
 import time
 from pathlib import Path
 
 import jsonschema
 import pytest
 
+from adapters.slack.bolt_app import BOLT_REFUSAL_LOGGER
 from tests.slack import payloads
 from tests.slack.world import FORM, MEMBER, SlackWorld
 
@@ -51,6 +53,20 @@ async def test_a_bad_signature_is_refused_with_401_and_nothing_is_stored(world: 
     assert reply.status == 401
     assert world.row_counts() == before
     assert _rejected(world, "bad_signature") == 1
+
+
+async def test_a_refused_body_is_not_written_to_the_log(
+    world: SlackWorld, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    # As in a server at LOG_LEVEL=INFO or below: Bolt's loggers take its level when built.
+    caplog.set_level(logging.DEBUG, logger=BOLT_REFUSAL_LOGGER)
+    event = payloads.reaction("reaction_added", user=MEMBER, emoji="x", channel="C1", ts="1.2")
+    body = json.dumps(payloads.envelope(event, event_id="EvFORGED-a-line-nobody-should-keep"))
+    reply = await world.send(body, secret="not-our-secret")
+    assert reply.status == 401
+    assert any("bad_signature" in record.getMessage() for record in caplog.records)
+    assert not any("a-line-nobody-should-keep" in record.getMessage() for record in caplog.records)
 
 
 async def test_a_timestamp_six_minutes_old_is_refused_with_401(world: SlackWorld) -> None:
