@@ -555,12 +555,16 @@ def batch_gathering_turns(store: Store) -> int:
     """How many turns of the event loop a group commit lets go by before it takes a batch:
     what the store's `gather_turns` says (`SqlStore`: a few on SQLite, whose writes hold the
     loop while they run; none on PostgreSQL), else none."""
-    value = getattr(store, "gather_turns", 0)
-    return value if isinstance(value, int) and value > 0 else 0
+    return _store_count(store, "gather_turns", least=0)
 
 
 def write_parallelism(store: Store) -> int:
     """How many write transactions are worth running side by side on `store`: what its
     `parallel_writes` says (`SqlStore`: 1 on SQLite, whose writers take turns), else 1."""
-    value = getattr(store, "parallel_writes", 1)
-    return value if isinstance(value, int) and value > 0 else 1
+    return _store_count(store, "parallel_writes", least=1)
+
+
+def _store_count(store: Store, name: str, *, least: int) -> int:
+    # A tuning hint a store may offer; one it does not offer, or offers nonsense for, is `least`.
+    value = getattr(store, name, least)
+    return value if isinstance(value, int) and value > least else least

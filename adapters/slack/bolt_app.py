@@ -21,6 +21,9 @@ from bot.services import Services
 log = logging.getLogger(__name__)
 
 OAUTH_STATE_SECONDS = 300
+# Bolt's signature check logs each request it refuses with the whole body, at INFO: anyone
+# could fill the log with what they like. `SlackRoutes` logs every refusal with its reason.
+BOLT_REFUSAL_LOGGER = "slack_bolt.RequestVerification"
 
 
 def signing_secret(settings: Settings) -> str:
@@ -80,11 +83,6 @@ def _bolt_logger() -> logging.Logger:
     if not any(isinstance(kept, _NoRefusedBodies) for kept in refusals.filters):
         refusals.addFilter(_NoRefusedBodies())
     return logger
-
-
-# Bolt's signature check logs each request it refuses with the whole body, at INFO: anyone
-# could fill the log with what they like. `SlackRoutes` logs every refusal with its reason.
-BOLT_REFUSAL_LOGGER = "slack_bolt.RequestVerification"
 
 
 class _NoRefusedBodies(logging.Filter):
