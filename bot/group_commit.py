@@ -10,10 +10,11 @@ gathers by itself, so there is no timer and no added wait when the load is light
 
 Where the database runs write transactions side by side (PostgreSQL), up to `workers` batches
 are in flight at once, so the round trips of one overlap those of the next; on SQLite, whose
-writers take turns anyway, one worker forms the largest batches. Where storing a batch holds
-the event loop (SQLite's statements run on its thread), nothing queues while it runs, so a
-worker lets `gather_turns` turns of the loop go by before it takes the next batch: the
-requests being read meanwhile join it, and the batch's fixed cost is shared by more.
+writers take turns anyway, one worker forms the largest batches. A worker lets `gather_turns`
+turns of the loop go by before it takes the next batch, so the requests being read meanwhile
+join it and the batch's fixed cost is shared by more: where storing a batch holds the event
+loop (SQLite's statements run on its thread), nothing queues while it runs; where it does not,
+a batch taken the moment the last one came back holds only what arrived in that moment.
 
 `apply` must store all of a batch or none of it: if a batch fails (one bad item, a lost
 connection, a conflict), each item is applied again on its own, so one bad item fails only

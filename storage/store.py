@@ -31,9 +31,15 @@ PG_PARALLEL_WRITES = 1
 # would hold only what arrived in one turn; each batch has a fixed cost (connection,
 # transaction, commit) besides its rows. Letting a few turns go by first gathers the requests
 # being read meanwhile: in `bench/slack_ingest.py`, batches of ~45 events instead of ~13 and
-# about a fifth more events a second (4 turns; 2 gathered less, 8 no more). On PostgreSQL one
-# batch's round trip gathers the next, and turns let go by only delayed it.
+# about a fifth more events a second (4 turns; 2 gathered less, 8 no more).
 SQLITE_GATHER_TURNS = 4
+# On PostgreSQL one batch's round trip gathers the next, but a worker that took the queue the
+# moment a big batch came back found only what arrived in that turn: batches swung between
+# most of the clients and one or two, and while the big one was out the loop sat idle. One
+# turn let go by first evens them out: in `bench/slack_ingest.py`, batches of ~31 instead of
+# ~25, the loop idle ~8% of the time instead of ~13%, and ~10% more events a second (1 turn;
+# 2 no more; two batches in flight gathered half as much and cost more per event).
+PG_GATHER_TURNS = 1
 
 
 class SqlStore:
@@ -88,7 +94,7 @@ class SqlStore:
     @property
     def gather_turns(self) -> int:
         """Turns of the event loop a group commit lets go by before it takes a batch."""
-        return SQLITE_GATHER_TURNS if self.dialect == "sqlite" else 0
+        return SQLITE_GATHER_TURNS if self.dialect == "sqlite" else PG_GATHER_TURNS
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[SqlStoreSession]:
