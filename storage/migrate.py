@@ -29,8 +29,9 @@ def alembic_config() -> Config:
     return config
 
 
-def upgrade(url: str) -> None:
-    """Create or upgrade the schema of the database at `url` to the newest revision.
+def upgrade(url: str, *, to: str = "head") -> None:
+    """Create or upgrade the schema of the database at `url` to the newest revision (or to
+    revision `to`: tests of a data migration start from the one before it).
 
     Safe when several processes start at once (PostgreSQL: an advisory lock; SQLite: one
     IMMEDIATE transaction). Blocks until done; it runs on a worker thread with its own event
@@ -38,7 +39,7 @@ def upgrade(url: str) -> None:
     not block their loop use `await upgrade_async(url)`.
     """
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="engage-migrate") as pool:
-        pool.submit(lambda: asyncio.run(_upgrade(url))).result()
+        pool.submit(lambda: asyncio.run(_upgrade(url, to=to))).result()
 
 
 async def upgrade_async(url: str) -> None:
@@ -46,17 +47,17 @@ async def upgrade_async(url: str) -> None:
     await asyncio.to_thread(upgrade, url)
 
 
-async def _upgrade(url: str) -> None:
+async def _upgrade(url: str, *, to: str) -> None:
     engine = create_engine(url)
     try:
         async with engine.connect() as connection:
-            await connection.run_sync(_run_alembic)
+            await connection.run_sync(_run_alembic, to)
     finally:
         await dispose_engine(engine)
 
 
-def _run_alembic(connection: Connection) -> None:
+def _run_alembic(connection: Connection, to: str) -> None:
     config = alembic_config()
     config.attributes["connection"] = connection
     with _ALEMBIC_IN_USE:
-        command.upgrade(config, "head")
+        command.upgrade(config, to)

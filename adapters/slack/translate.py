@@ -17,7 +17,14 @@ from bot.domain import (
     ReplyPosted,
 )
 
-REPLY_SUBTYPES = (None, "thread_broadcast")
+# A reply "also sent to the channel" is a thread_broadcast; one with a file attached, a
+# file_share. Every other subtype (joins, bot messages, channel changes) is not a reply.
+REPLY_SUBTYPES = (None, "thread_broadcast", "file_share")
+
+
+def reply_key(*, channel: str, ts: str) -> str:
+    """What names a reply in our store: a message's `ts` is unique only within its channel."""
+    return f"{channel}/{ts}"
 
 
 def occurred_at(body: Mapping[str, Any]) -> datetime:
@@ -52,11 +59,12 @@ def message(body: Mapping[str, Any], *, bot_user_id: str | None) -> MemberEvent 
     messages, bot messages, joins and other subtypes)."""
     event = body["event"]
     subtype = event.get("subtype")
+    channel = str(event.get("channel", ""))
     common = {
         "platform": Platform.SLACK,
         "workspace_id": body["team_id"],
         "event_id": body["event_id"],
-        "channel_id": str(event.get("channel", "")),
+        "channel_id": channel,
         "occurred_at": occurred_at(body),
     }
     if subtype == "message_changed":
@@ -67,8 +75,8 @@ def message(body: Mapping[str, Any], *, bot_user_id: str | None) -> MemberEvent 
             **common,
             message_id=str(changed.get("thread_ts") or changed["ts"]),
             actor=Actor(user_id=str(changed.get("user", ""))),
-            reply_id=str(changed["ts"]),
-            text=str(changed.get("text", "")),
+            reply_id=reply_key(channel=channel, ts=str(changed["ts"])),
+            text=_text(changed),
         )
     if subtype == "message_deleted":
         previous = event.get("previous_message") or {}
@@ -79,7 +87,7 @@ def message(body: Mapping[str, Any], *, bot_user_id: str | None) -> MemberEvent 
             **common,
             message_id=str(previous.get("thread_ts") or deleted),
             actor=Actor(user_id=str(previous.get("user", ""))),
-            reply_id=str(deleted),
+            reply_id=reply_key(channel=channel, ts=str(deleted)),
         )
     thread = event.get("thread_ts")
     if subtype not in REPLY_SUBTYPES or not thread or thread == event.get("ts"):
@@ -90,9 +98,24 @@ def message(body: Mapping[str, Any], *, bot_user_id: str | None) -> MemberEvent 
         **common,
         message_id=str(thread),
         actor=Actor(user_id=str(event["user"])),
-        reply_id=str(event["ts"]),
-        text=str(event.get("text", "")),
+        reply_id=reply_key(channel=channel, ts=str(event["ts"])),
+        text=_text(event),
     )
+
+
+def _text(message: Mapping[str, Any]) -> str:
+    """The message's words, and the names of the files shared with it: we keep no copy of a
+    file (the app cannot read files), but a reply that is only a screenshot still counts, and
+    the reader of an export can find the file in Slack by its name."""
+    text = str(message.get("text", ""))
+    files = message.get("files")
+    names = [
+        str(f.get("title") or f.get("name"))
+        for f in (files if isinstance(files, list) else [])
+        if isinstance(f, Mapping) and (f.get("title") or f.get("name"))
+    ]
+    shared = "\n".join(f"[file: {name}]" for name in names)
+    return "\n".join(part for part in (text, shared) if part)
 
 
 def _from_bot(message: Mapping[str, Any], bot_user_id: str | None) -> bool:

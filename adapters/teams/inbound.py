@@ -136,17 +136,23 @@ def reply_posted(
     """A message in a thread as a reply to the thread's root; None for a thread's own root."""
     if not place.root_id or not activity.id or activity.id == place.root_id:
         return None
+    key = reply_key(place, activity.id)
     return ReplyPosted(
         platform=Platform.TEAMS,
         workspace_id=place.tenant_id,
-        event_id=activity.id,
+        event_id=key,
         channel_id=place.channel_id,
         message_id=place.root_id,
         actor=actor(activity),
         occurred_at=occurred_at(activity, fallback=now),
-        reply_id=activity.id,
+        reply_id=key,
         text=text,
     )
+
+
+def reply_key(place: Where, activity_id: str) -> str:
+    """What names a reply in our store: a message's id is unique only within its channel."""
+    return f"{place.channel_id}/{activity_id}"
 
 
 def reply_edited(activity: Activity, place: Where, *, now: datetime) -> ReplyEdited | None:
@@ -159,12 +165,12 @@ def reply_edited(activity: Activity, place: Where, *, now: datetime) -> ReplyEdi
     return ReplyEdited(
         platform=Platform.TEAMS,
         workspace_id=place.tenant_id,
-        event_id=f"edit:{activity.id}:{digest}",
+        event_id=f"edit:{reply_key(place, activity.id)}:{digest}",
         channel_id=place.channel_id,
         message_id=place.root_id or activity.id,
         actor=actor(activity),
         occurred_at=occurred_at(activity, fallback=now),
-        reply_id=activity.id,
+        reply_id=reply_key(place, activity.id),
         text=text,
     )
 
@@ -176,12 +182,12 @@ def reply_deleted(activity: Activity, place: Where, *, now: datetime) -> ReplyDe
     return ReplyDeleted(
         platform=Platform.TEAMS,
         workspace_id=place.tenant_id,
-        event_id=f"delete:{activity.id}",
+        event_id=f"delete:{reply_key(place, activity.id)}",
         channel_id=place.channel_id,
         message_id=place.root_id or activity.id,
         actor=actor(activity),
         occurred_at=occurred_at(activity, fallback=now),
-        reply_id=activity.id,
+        reply_id=reply_key(place, activity.id),
     )
 
 

@@ -85,7 +85,7 @@ async def test_a_thread_reply_is_stored_against_the_post(world: SlackWorld, post
     async with world.services.store.transaction() as tx:
         replies = await tx.list_replies(post_id=post.id)
     assert [(r.external_id, r.text) for r in replies] == [
-        ("1800000000.000100", "We tried this in 2023.")
+        (f"{GENERAL}/1800000000.000100", "We tried this in 2023.")
     ]
 
 
@@ -213,3 +213,59 @@ async def test_an_event_that_cannot_be_stored_answers_500_so_slack_retries(
     reply = await world.event(event)
     assert reply.status == 500
     assert world.rows("reactions") == 0
+
+
+async def test_a_reply_with_a_file_is_stored_with_the_files_name(
+    world: SlackWorld, post: Post
+) -> None:
+    shared = payloads.reply(
+        user=MEMBER,
+        text="Our version of this form",
+        channel=GENERAL,
+        ts="1800000000.000700",
+        thread_ts=_root(post),
+        subtype="file_share",
+        files=[{"id": "F0001", "name": "form.png", "title": "Intake form (draft)"}],
+    )
+    only_a_file = payloads.reply(
+        user=MEMBER,
+        text="",
+        channel=GENERAL,
+        ts="1800000000.000800",
+        thread_ts=_root(post),
+        subtype="file_share",
+        files=[{"id": "F0002", "name": "notes.pdf"}],
+    )
+    for event in (shared, only_a_file):
+        assert (await world.event(event)).status == 200
+    async with world.services.store.transaction() as tx:
+        texts = [r.text for r in await tx.list_replies(post_id=post.id)]
+    assert texts == [
+        "Our version of this form\n[file: Intake form (draft)]",
+        "[file: notes.pdf]",
+    ]
+
+
+async def test_replies_with_the_same_ts_in_two_channels_are_two_replies(
+    world: SlackWorld,
+) -> None:
+    # Slack's ts is unique only within a channel: one section posted to two channels.
+    await world.join()
+    await world.join("C0SECOND", "second")
+    await world.publish(["1"])
+    await world.publish(["1"], channel="C0SECOND")
+    first, second = sorted(await world.posts(), key=lambda p: p.channel_id)
+    ts = "1800000000.000900"
+    for post, channel in ((first, GENERAL), (second, "C0SECOND")):
+        event = payloads.reply(
+            user=MEMBER, text=f"in {channel}", channel=channel, ts=ts, thread_ts=_root(post)
+        )
+        assert (await world.event(event)).status == 200
+    # A deletion in the second channel leaves the first channel's reply alone.
+    deleted = payloads.deleted(user=MEMBER, channel="C0SECOND", ts=ts, thread_ts=_root(second))
+    assert (await world.event(deleted)).status == 200
+    async with world.services.store.transaction() as tx:
+        kept = await tx.list_replies(post_id=first.id)
+        gone = await tx.list_replies(post_id=second.id, include_deleted=True)
+    assert [r.text for r in kept] == [f"in {GENERAL}"]
+    assert [r.deleted_at is not None for r in gone] == [True]

@@ -3,7 +3,7 @@ ignored."""
 
 from __future__ import annotations
 
-from bot.domain import Post
+from bot.domain import Platform, Post
 from storage.store import SqlStore
 from tests.teams import activities as act
 from tests.teams.conftest import Posted, Teams, replies
@@ -89,7 +89,9 @@ async def test_a_reply_in_our_thread_is_stored(teams: Teams, posted: Posted) -> 
     response = await teams.send(body)
 
     assert response.status == 200
-    assert await replies(teams.store, posted.post) == [("r-1", "We tried this in Northshire.")]
+    assert await replies(teams.store, posted.post) == [
+        (f"{act.RESEARCH}/r-1", "We tried this in Northshire.")
+    ]
 
 
 async def test_a_reply_that_mentions_the_bot_is_stored_without_the_mention(
@@ -102,7 +104,9 @@ async def test_a_reply_that_mentions_the_bot_is_stored_without_the_mention(
 
     await teams.send(body)
 
-    assert await replies(teams.store, posted.post) == [("r-2", "the second point matters most")]
+    assert await replies(teams.store, posted.post) == [
+        (f"{act.RESEARCH}/r-2", "the second point matters most")
+    ]
     assert [c for c in teams.connector.calls if c.method == "POST" and "activities" in c.path] == []
 
 
@@ -118,7 +122,31 @@ async def test_a_replayed_reply_is_stored_once(teams: Teams, posted: Posted) -> 
     await teams.send(body)
     await teams.send(body)
 
-    assert await replies(teams.store, posted.post) == [("r-3", "Once only.")]
+    assert await replies(teams.store, posted.post) == [(f"{act.RESEARCH}/r-3", "Once only.")]
+
+
+async def test_replies_with_the_same_id_in_two_channels_are_two_replies(teams: Teams) -> None:
+    # A Teams message id is unique only within its channel: one section in two channels.
+    await teams.install()
+    for channel in (act.TEAM, act.RESEARCH):
+        await teams.services.engagement.publish(
+            sections=["1"], target=channel, platform=Platform.TEAMS
+        )
+    await teams.services.senders[Platform.TEAMS].drain()
+    async with teams.store.transaction() as tx:
+        posts = {p.channel_id: p for p in await tx.list_posts()}
+    threads = sorted(teams.connector.threads())
+    assert len(posts) == len(threads) == 2
+    for thread in threads:
+        body = act.message(
+            teams.service_url,
+            f"in {thread.split(';')[0]}",
+            conversation_id=thread,
+            activity_id="1700000000123",
+        )
+        assert (await teams.send(body)).status == 200
+    stored = {text for post in posts.values() for _, text in await replies(teams.store, post)}
+    assert stored == {f"in {act.TEAM}", f"in {act.RESEARCH}"}
 
 
 async def test_a_reply_in_a_thread_that_is_not_ours_is_ignored(
@@ -160,7 +188,7 @@ async def test_an_edited_reply_is_updated(teams: Teams, posted: Posted) -> None:
     await teams.send(edit)
     await teams.send(edit)
 
-    assert await replies(teams.store, posted.post) == [("r-4", "Second thoughts")]
+    assert await replies(teams.store, posted.post) == [(f"{act.RESEARCH}/r-4", "Second thoughts")]
 
 
 async def test_a_deleted_reply_is_marked_deleted(teams: Teams, posted: Posted) -> None:
@@ -185,4 +213,4 @@ async def test_a_deleted_reply_is_marked_deleted(teams: Teams, posted: Posted) -
 
     assert await replies(teams.store, posted.post) == []
     (deleted,) = await replies(teams.store, posted.post, include_deleted=True)
-    assert deleted[0] == "r-5"
+    assert deleted[0] == f"{act.RESEARCH}/r-5"

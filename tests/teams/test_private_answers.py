@@ -169,7 +169,9 @@ async def test_delete_my_data_in_a_channel_without_a_personal_chat_erases_nothin
     await teams.send(mention(teams, "delete my data", sender=act.ALICE_AAD))
 
     assert in_channels(teams)[-1] == OPEN_A_CHAT.format(what="details", command="delete my data")
-    assert await replies(teams.store, posted.post) == [("r-2", "Our club tried this.")]
+    assert await replies(teams.store, posted.post) == [
+        (f"{act.RESEARCH}/r-2", "Our club tried this.")
+    ]
 
 
 async def test_a_personal_chat_opened_before_a_restart_still_gets_the_private_answer(
