@@ -240,18 +240,27 @@ class OutboxSender:
         tries = 0
         # One progress for every try: a retry here carries on after the messages already out.
         progress = StoredProgress(store=self._store, post=post)
+        # The platform's last "slow down": if it outlasts the lease, the row says so and is not
+        # claimed again before the platform is willing.
+        slowed: tuple[str, datetime] | None = None
         while True:
             await self._channel_limits.acquire(channel.id)
             await self._workspace_limits.acquire(channel.workspace_id)
-            if self._clock.now() >= claimed.lease_ends:
+            now = self._clock.now()
+            if now >= claimed.lease_ends:
                 # Another replica may take the row once the lease ends: leave it to the next claim.
-                await self._retry(post, "lease ran out before sending", self._clock.now())
+                reason, retry_at = "lease ran out before sending", now
+                if slowed is not None:
+                    reason = f"{reason}; last asked to slow down: {slowed[0]}"
+                    retry_at = max(now, slowed[1])
+                await self._retry(post, reason, retry_at)
                 return None
             try:
                 delivery = await self._send(post, channel, progress)
             except RateLimited as limited:
                 until = self._clock.now() + timedelta(seconds=max(limited.retry_after, 0.0))
                 self._channel_limits.block(channel.id, until=until)
+                slowed = (f"{limited} (Retry-After {limited.retry_after:g}s)", until)
                 log.info("%s asked to slow down for %.1fs", channel.name, limited.retry_after)
                 continue
             except TransientDeliveryError as error:

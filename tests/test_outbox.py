@@ -96,6 +96,28 @@ async def test_retry_after_is_honoured_and_the_row_is_sent_once(
     assert fake.sent[0].at - started >= timedelta(seconds=30)
 
 
+async def test_a_retry_after_beyond_the_lease_is_kept_on_the_row(
+    engagement: Engagement, store: SqlStore, clock: ManualClock
+) -> None:
+    await _channels(engagement, "general")
+    await engagement.publish(sections=["1"], target="#general")
+    fake = FakePlatform(clock=clock)
+    fake.failures.append(RateLimited("ratelimited", retry_after=600))
+    sender = _sender(store, clock, fake, OutboxPolicy(lease_seconds=120))
+    started = clock.now()
+    await sender.claim_once()
+    await sender.join()
+
+    async with store.transaction() as tx:
+        (post,) = await tx.list_posts()
+    assert (post.state, fake.calls, fake.sent) == (PostState.PENDING, 1, [])
+    assert post.last_error is not None
+    assert "ratelimited (Retry-After 600s)" in post.last_error
+    # Not claimed again (here or by another replica) before the platform is willing.
+    assert post.next_attempt_at is not None
+    assert post.next_attempt_at >= started + timedelta(seconds=600)
+
+
 async def test_transient_errors_are_retried_with_backoff(
     engagement: Engagement, store: SqlStore, clock: ManualClock
 ) -> None:
