@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
 from bot.domain import Platform, Post
 from tests.slack import payloads
+from tests.slack.conftest import MakeWorld
+from tests.slack.long_paper import write_long_paper
 from tests.slack.world import BOT, GENERAL, MEMBER, SlackWorld
 
 
@@ -269,3 +272,26 @@ async def test_replies_with_the_same_ts_in_two_channels_are_two_replies(
         gone = await tx.list_replies(post_id=second.id, include_deleted=True)
     assert [r.text for r in kept] == [f"in {GENERAL}"]
     assert [r.deleted_at is not None for r in gone] == [True]
+
+
+async def test_reactions_on_a_sections_continuation_messages_count_for_the_section(
+    make_world: MakeWorld, tmp_path: Path
+) -> None:
+    async with make_world(paper=write_long_paper(tmp_path / "paper")) as world:
+        await world.join()
+        long_post, _ = await world.publish(["all"])
+        root, *continuations = long_post.message_ids
+        assert continuations
+        for user, ts in (("U0A", root), ("U0B", continuations[0]), ("U0C", continuations[-1])):
+            event = payloads.reaction(
+                "reaction_added", user=user, emoji="bulb", channel=GENERAL, ts=ts
+            )
+            assert (await world.event(event)).status == 200
+        # The continuations sit in the root's thread: a reply there names the root.
+        said = payloads.reply(
+            user=MEMBER, text="On part two", channel=GENERAL, ts="1800000001.1", thread_ts=root
+        )
+        assert (await world.event(said)).status == 200
+        assert await _reactions(world, long_post) == {"bulb": 3}
+        async with world.services.store.transaction() as tx:
+            assert [r.text for r in await tx.list_replies(post_id=long_post.id)] == ["On part two"]

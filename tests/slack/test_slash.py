@@ -65,6 +65,54 @@ async def test_status_lists_every_section_for_an_organiser(world: SlackWorld) ->
     assert text.count("reactions") == 4  # our example paper has four sections
 
 
+async def test_status_counts_what_members_did_with_each_section(world: SlackWorld) -> None:
+    await world.join()
+    (post,) = await world.publish(["1"])
+    assert post.root_message_id is not None
+    root = post.root_message_id
+    for user, emoji in (("U0A", "thumbsup"), ("U0B", "bulb")):
+        event = payloads.reaction(
+            "reaction_added", user=user, emoji=emoji, channel=GENERAL, ts=root
+        )
+        assert (await world.event(event)).status == 200
+    said = payloads.reply(
+        user=MEMBER, text="Yes.", channel=GENERAL, ts="1800000000.000300", thread_ts=root
+    )
+    assert (await world.event(said)).status == 200
+    lines = (await world.command("status", user=ORGANISER)).json()["text"].splitlines()
+    first, second = lines[1], lines[2]
+    assert first.startswith("1. ")
+    assert first.endswith("1 posts · 2 reactions · 1 replies · 0 feedback")
+    assert second.endswith("0 posts · 0 reactions · 0 replies · 0 feedback")
+
+
+async def test_post_to_a_sector_reaches_only_the_channels_tagged_with_it(
+    world: SlackWorld,
+) -> None:
+    for external_id, name in (("C0LA1", "la-north"), ("C0LA2", "la-south"), ("C0GOV", "gov")):
+        await world.join(external_id, name)
+    async with world.services.store.transaction() as tx:
+        for channel in await tx.list_channels(platform=Platform.SLACK):
+            if channel.name.startswith("la-"):
+                await tx.set_channel_tags(channel_id=channel.id, tags=frozenset({"la"}))
+    reply = await world.command("post 2 sector:LA", user=ORGANISER)
+    assert reply.status == 200
+    async with world.services.store.transaction() as tx:
+        reached = {
+            channel.name
+            for post in await tx.list_posts()
+            if (channel := await tx.get_channel(channel_id=post.channel_id)) is not None
+        }
+    assert reached == {"la-north", "la-south"}
+
+
+async def test_a_channel_named_by_its_plain_name_is_found(world: SlackWorld) -> None:
+    await world.join("C0TARGET", "target-channel")
+    reply = await world.command("post 1 #target-channel", user=ORGANISER)
+    assert "to target-channel" in reply.json()["text"]
+    assert world.rows("posts") == 1
+
+
 async def test_help_names_slacks_own_schedule_and_export_among_the_commands(
     world: SlackWorld,
 ) -> None:
