@@ -99,9 +99,9 @@ async def test_post_to_a_sector_reaches_only_the_channels_tagged_with_it(
     assert reply.status == 200
     async with world.services.store.transaction() as tx:
         reached = {
-            channel.name
+            to.name
             for post in await tx.list_posts()
-            if (channel := await tx.get_channel(channel_id=post.channel_id)) is not None
+            if (to := await tx.get_channel(channel_id=post.channel_id)) is not None
         }
     assert reached == {"la-north", "la-south"}
 
