@@ -1,7 +1,8 @@
 """The neutral block tree as mrkdwn pieces: paragraphs, headings, lists, quotes, code.
 
-A piece never exceeds the section-text limit; `tight` pieces (list items, quoted lines) join
-their neighbour with a line break instead of a blank line.
+A piece never exceeds the section-text limit, measured as `mrkdwn.width` (UTF-16 code units);
+`tight` pieces (list items, quoted lines) join their neighbour with a line break instead of a
+blank line.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from adapters.slack.mrkdwn import escape, split_tokens, tokens
+from adapters.slack.mrkdwn import escape, split_tokens, tokens, width
 from bot.domain import Block, CodeBlock, Heading, ListBlock, Paragraph, Quote
 
 _INDENT = "\u2003"  # an em space: Slack keeps it where it collapses leading spaces
@@ -59,7 +60,7 @@ def _list(
     for number, item in enumerate(items, start=start):
         marker = f"{number}. " if ordered else f"{_BULLETS[min(depth, 2)]} "
         first, rest = indent + marker, indent + _INDENT * 2
-        inner = pieces(item, limit - len(first) - 40, depth + 1)
+        inner = pieces(item, limit - width(first) - 40, depth + 1)
         for k, piece in enumerate(inner):
             nested = piece.text.startswith(_INDENT)  # a nested list brings its own indent
             head = "" if nested else (first if k == 0 else rest)
@@ -91,38 +92,43 @@ def _refit(items: list[Piece], limit: int) -> list[Piece]:
 
 
 def fit(text: str, limit: int) -> list[str]:
-    """`text` in parts of at most `limit` characters, cut at line ends, else between words,
-    never inside a `<…>` link (the safety net for prefixed lines and code)."""
-    if len(text) <= limit:
+    """`text` in parts of at most `limit` width, cut at line ends, else between words, never
+    inside a `<…>` link (the safety net for prefixed lines and code; links reach it no longer
+    than a piece, as `split_tokens` leaves them)."""
+    if width(text) <= limit:
         return [text]
     parts: list[str] = []
     current = ""
+    used = 0
     for line in text.split("\n"):
         for chunk in _fit_line(line, limit):
-            candidate = f"{current}\n{chunk}" if current else chunk
-            if len(candidate) <= limit:
-                current = candidate
+            size = width(chunk)
+            if not current:
+                current, used = chunk, size
+            elif used + 1 + size <= limit:
+                current, used = f"{current}\n{chunk}", used + 1 + size
             else:
                 parts.append(current)
-                current = chunk
+                current, used = chunk, size
     if current:
         parts.append(current)
     return [p for p in parts if p.strip()]
 
 
 def _fit_line(line: str, limit: int) -> list[str]:
-    if len(line) <= limit:
+    if width(line) <= limit:
         return [line]
     parts: list[str] = []
     current = ""
     for atom in _LINE_ATOMS.findall(line):
-        while len(atom) > limit:  # a word or link longer than a whole part
+        while width(atom) > limit:  # a word longer than a whole part
             if current:
                 parts.append(current)
                 current = ""
-            parts.append(atom[:limit])
-            atom = atom[limit:]
-        if len(current) + len(atom) > limit:
+            head = _head(atom, limit)
+            parts.append(head)
+            atom = atom[len(head) :]
+        if width(current) + width(atom) > limit:
             parts.append(current.rstrip())
             current = atom.lstrip()
         else:
@@ -132,18 +138,38 @@ def _fit_line(line: str, limit: int) -> list[str]:
     return parts
 
 
+def _head(text: str, limit: int) -> str:
+    """The longest start of (escaped) `text` within `limit` width that does not end inside an
+    `&amp;`-style entity, so neither part shows a broken entity."""
+    end = 0
+    used = 0
+    for char in text:
+        used += width(char)
+        if used > limit:
+            break
+        end += 1
+    head = text[: max(1, end)]
+    entity = head.rfind("&")  # in escaped text every `&` starts an entity
+    if entity > 0 and entity > head.rfind(";"):
+        head = head[:entity]
+    return head
+
+
 def pack(items: Sequence[Piece], limit: int) -> list[str]:
-    """Join pieces into as few texts of at most `limit` characters as keep them whole."""
+    """Join pieces into as few texts of at most `limit` width as keep them whole."""
     texts: list[str] = []
     current = ""
+    used = 0
     for piece in items:
         joiner = "\n" if piece.tight else "\n\n"
-        if current and len(current) + len(joiner) + len(piece.text) <= limit:
+        size = width(piece.text)
+        if current and used + len(joiner) + size <= limit:
             current += joiner + piece.text
+            used += len(joiner) + size
             continue
         if current:
             texts.append(current)
-        current = piece.text
+        current, used = piece.text, size
     if current:
         texts.append(current)
     return texts

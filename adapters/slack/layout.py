@@ -3,11 +3,13 @@ not fit one message.
 
 Blocks are built with `slack_sdk.models.blocks`, whose `to_dict()` checks the per-block limits
 (section text 3000, header 150, button text 75). Slack also refuses a message of more than 50
-blocks and very large payloads, which slack_sdk does not check: `messages()` enforces those.
+blocks and very large payloads, which slack_sdk does not check: the grouping here keeps every
+message within 50 blocks, MESSAGE_TEXT_BUDGET characters and MESSAGE_BYTES_BUDGET bytes as sent.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -24,15 +26,26 @@ from slack_sdk.models.blocks import (
 )
 
 from adapters.slack.blocks import Piece, fit, pack, pieces
-from adapters.slack.mrkdwn import escape, inline
+from adapters.slack.mrkdwn import Token, escape, split_tokens, tokens
 from bot.domain import Footnote, Section
 
 MAX_BLOCKS = 50
 SECTION_TEXT_LIMIT = 3000
 HEADER_LIMIT = 150
-# Characters of text per message. Slack's own ceiling is higher; a reader scrolls less and a
-# payload stays far from `msg_too_long` this way.
-MESSAGE_TEXT_BUDGET = 12_000
+# Characters of text per message. Slack refuses a message whose blocks hold too much text
+# (`msg_blocks_too_long`, unpublished; reported near 12,000 characters, slackapi/bolt-js#2867):
+# this leaves room below it for the header, the part line and the buttons.
+MESSAGE_TEXT_BUDGET = 10_000
+# Bytes of `blocks` plus `text` per message as slack_sdk sends them: aiohttp serialises the
+# request with json.dumps, which escapes every non-ASCII character (6 bytes, 12 for an emoji),
+# so 12,000 characters of CJK text take 72 KB. Slack publishes no byte limit for chat.postMessage;
+# this keeps well inside the fake's conservative model of one (tests/fakes/slack_api.py), with
+# room for the rest of the request. A body block is at most 3000 width, 18 KB as sent, so a
+# message always has room for one beside its header, buttons and part line.
+MESSAGE_BYTES_BUDGET = 40_000
+# Numbers as wide as any real one, to size the part line and the buttons before they are known.
+_MANY_PARTS = 99_999
+_LARGEST_POST_ID = 2**63 - 1
 FEEDBACK_ACTION = "engage_feedback"
 REPLY_ACTION = "engage_reply"
 ACTIONS_BLOCK_ID = "engage_actions"
@@ -46,30 +59,38 @@ class SlackMessage:
     text: str
 
 
+def sent_size(blocks: Sequence[dict[str, Any]], text: str) -> int:
+    """Bytes that `blocks` and `text` take in the chat.postMessage request slack_sdk sends
+    (json.dumps with its default ASCII escapes, so characters and bytes are the same count)."""
+    return len(json.dumps(blocks)) + len(json.dumps(text))
+
+
 def section_messages(
-    section: Section, *, post_id: int, budget: int = MESSAGE_TEXT_BUDGET
+    section: Section,
+    *,
+    post_id: int,
+    budget: int = MESSAGE_TEXT_BUDGET,
+    byte_budget: int = MESSAGE_BYTES_BUDGET,
 ) -> list[SlackMessage]:
-    """The root message, then continuation messages, for a section."""
+    """The root message, then continuation messages, for a section: each within 50 blocks,
+    `budget` characters of text and `byte_budget` bytes as sent, split between blocks."""
     body = [SectionBlock(text=MarkdownTextObject(text=t)) for t in _body_texts(section)]
     notes = [
         ContextBlock(elements=[MarkdownTextObject(text=t)])
         for t in _footnote_texts(section.footnotes)
     ]
-    groups = _group([*body, *notes], first_reserved=3, reserved=1, budget=budget)
-    total = len(groups)
     title = _plain(section.title, HEADER_LIMIT)
+    first = _frame(title, number=1, total=_MANY_PARTS, post_id=_LARGEST_POST_ID)
+    rest = _frame(title, number=_MANY_PARTS, total=_MANY_PARTS, post_id=_LARGEST_POST_ID)
+    groups = _group(
+        [*body, *notes], first=first.room(byte_budget), rest=rest.room(byte_budget), chars=budget
+    )
+    total = len(groups)
     messages: list[SlackMessage] = []
     for number, group in enumerate(groups, start=1):
-        if number == 1:
-            blocks: list[Block] = [HeaderBlock(text=PlainTextObject(text=title)), *group]
-            if total > 1:
-                blocks.append(_context(f"Continued in the thread ({total - 1} more part(s)) ↓"))
-            blocks.append(_actions(post_id))
-            text = escape(section.title)
-        else:
-            blocks = [_context(f"*{escape(title)}* — part {number} of {total}"), *group]
-            text = f"{escape(section.title)} (part {number} of {total})"
-        messages.append(SlackMessage(blocks=[b.to_dict() for b in blocks], text=text))
+        frame = _frame(title, number=number, total=total, post_id=post_id)
+        blocks = [*frame.before, *(block for block, _ in group), *frame.after]
+        messages.append(SlackMessage(blocks=blocks, text=frame.text))
     return messages
 
 
@@ -94,13 +115,54 @@ class SectionLayouts:
 
 
 def prompt_messages(text: str) -> list[SlackMessage]:
-    """A scheduled prompt as one message (its text is written by organisers, so escaped)."""
+    """A scheduled prompt as one message, or more if it is very long (its text is written by
+    organisers, so escaped)."""
     parts = fit(escape(text.strip()) or " ", SECTION_TEXT_LIMIT)
-    blocks = [SectionBlock(text=MarkdownTextObject(text=p)).to_dict() for p in parts]
-    return [
-        SlackMessage(blocks=blocks[i : i + MAX_BLOCKS], text=escape(text[:300]))
-        for i in range(0, len(blocks), MAX_BLOCKS)
-    ]
+    fallback = escape(text[:300])
+    room = _Frame(before=[], after=[], text=fallback).room(MESSAGE_BYTES_BUDGET)
+    blocks = [SectionBlock(text=MarkdownTextObject(text=p)) for p in parts]
+    groups = _group(blocks, first=room, rest=room, chars=None)
+    return [SlackMessage(blocks=[b for b, _ in group], text=fallback) for group in groups]
+
+
+@dataclass(frozen=True, kw_only=True)
+class _Room:
+    """What is left of a message for body blocks once its frame is in."""
+
+    blocks: int
+    bytes: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class _Frame:
+    """The blocks a message has before and after its body, and its fallback text."""
+
+    before: list[dict[str, Any]]
+    after: list[dict[str, Any]]
+    text: str
+
+    def room(self, byte_budget: int) -> _Room:
+        return _Room(
+            blocks=MAX_BLOCKS - len(self.before) - len(self.after),
+            bytes=byte_budget - sent_size([*self.before, *self.after], self.text),
+        )
+
+
+def _frame(title: str, *, number: int, total: int, post_id: int) -> _Frame:
+    if number == 1:
+        after = (
+            [_context(f"Continued in the thread ({total - 1} more part(s)) ↓")] if total > 1 else []
+        )
+        return _Frame(
+            before=[HeaderBlock(text=PlainTextObject(text=title)).to_dict()],
+            after=[*(a.to_dict() for a in after), _actions(post_id).to_dict()],
+            text=escape(title),
+        )
+    return _Frame(
+        before=[_context(f"*{escape(title)}* — part {number} of {total}").to_dict()],
+        after=[],
+        text=f"{escape(title)} (part {number} of {total})",
+    )
 
 
 def _body_texts(section: Section) -> list[str]:
@@ -108,28 +170,41 @@ def _body_texts(section: Section) -> list[str]:
 
 
 def _footnote_texts(footnotes: Sequence[Footnote]) -> list[str]:
+    # Through split_tokens, as paragraphs are: a long note is cut between words with its
+    # formatting reopened, and a link in it is never cut.
     lines: list[Piece] = []
     for note in footnotes:
-        for text in fit(f"{escape(note.label)}. {inline(note.children)}", SECTION_TEXT_LIMIT):
+        label = [Token("word", f"{note.label}."), Token("space", " ")]
+        for text in split_tokens([*label, *tokens(note.children)], SECTION_TEXT_LIMIT):
             lines.append(Piece(text, tight=True))
     return pack(lines, SECTION_TEXT_LIMIT)
 
 
 def _group(
-    blocks: Sequence[Block], *, first_reserved: int, reserved: int, budget: int
-) -> list[list[Block]]:
-    """Blocks in messages of at most MAX_BLOCKS (less the blocks each message adds) and
-    `budget` characters; a message is never empty, so the root always has some body."""
-    groups: list[list[Block]] = [[]]
-    used = 0
+    blocks: Sequence[Block], *, first: _Room, rest: _Room, chars: int | None
+) -> list[list[tuple[dict[str, Any], int]]]:
+    """Blocks (as dicts, with their size as sent) in messages within the room each message's
+    frame leaves and `chars` characters of text; a message is never empty, so the root
+    always has some body."""
+    groups: list[list[tuple[dict[str, Any], int]]] = [[]]
+    used_chars = 0
+    used_bytes = 0
     for block in blocks:
-        size = _text_size(block)
-        room = MAX_BLOCKS - (first_reserved if len(groups) == 1 else reserved)
-        if groups[-1] and (len(groups[-1]) >= room or used + size > budget):
+        as_dict = block.to_dict()
+        size = len(json.dumps(as_dict)) + len(", ")  # the separator json.dumps puts between
+        text = _text_size(block)
+        room = first if len(groups) == 1 else rest
+        full = (
+            len(groups[-1]) >= room.blocks
+            or used_bytes + size > room.bytes
+            or (chars is not None and used_chars + text > chars)
+        )
+        if groups[-1] and full:
             groups.append([])
-            used = 0
-        groups[-1].append(block)
-        used += size
+            used_chars = used_bytes = 0
+        groups[-1].append((as_dict, size))
+        used_chars += text
+        used_bytes += size
     return groups
 
 

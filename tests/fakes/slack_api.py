@@ -24,7 +24,12 @@ from urllib.parse import parse_qsl
 
 from aiohttp import WSMsgType, web
 
-from tests.fakes.slack_blockkit import message_problems, view_problems
+from tests.fakes.slack_blockkit import (
+    MESSAGE_BLOCK_TEXT,
+    block_text_length,
+    message_problems,
+    view_problems,
+)
 from tests.fakes.slack_files import UPLOAD_PATH, FakeFiles, SharedFile
 from tests.fakes.slack_records import Bot, Call, FakeChannel, Faults, Message, Scripted
 
@@ -40,6 +45,13 @@ class FakeSlackApi:
     now: Callable[[], float] = time.monotonic
     post_interval: float = 1.0
     whole_second_retry_after: bool = True
+    # Slack documents no byte limit for a chat.postMessage request: only the `text` field
+    # (40,000 characters, truncated beyond with a `message_truncated` warning), 50 blocks a
+    # message and each block's own limits. Its `msg_blocks_too_long` answer has no published
+    # threshold. This is our own conservative model of "too large": a request body (as sent,
+    # JSON with non-ASCII escaped) over this many bytes is answered `msg_too_long`. engage's
+    # layout keeps each message's blocks + text within 40,000 bytes, under it with room to spare.
+    # (The text across a message's blocks has a ceiling of its own: `MESSAGE_BLOCK_TEXT`.)
     max_payload_bytes: int = 50_000
     faults: Faults = field(default_factory=Faults)
     client_id: str = "111.222"
@@ -244,6 +256,8 @@ class FakeSlackApi:
             return {"ok": False, "error": "invalid_blocks_format"}
         if not text and not blocks:
             return {"ok": False, "error": "no_text"}
+        # Slack truncates `text` past 40,000 characters with a warning; refusing it instead makes
+        # a test notice. `size` is the whole request body in bytes, as received.
         if len(text) > 40_000 or size > self.max_payload_bytes:
             return {"ok": False, "error": "msg_too_long"}
         problems = message_problems(blocks)
@@ -253,6 +267,8 @@ class FakeSlackApi:
                 "error": "invalid_blocks",
                 "response_metadata": {"messages": problems},
             }
+        if block_text_length(blocks) > MESSAGE_BLOCK_TEXT:
+            return {"ok": False, "error": "msg_blocks_too_long"}
         now = self.now()
         last = self._last_post.get(channel.id)
         if last is not None and now - last < self.post_interval:
@@ -295,8 +311,10 @@ class FakeSlackApi:
                 "error": "invalid_arguments",
                 "response_metadata": {"messages": problems},
             }
-        self.views.append(view)
-        return {"ok": True, "view": {**view, "id": f"V{len(self.views):08d}", "hash": "h1"}}
+        # Kept as Slack answers it: with the id and hash a submission or a menu request names.
+        shown = {**view, "id": f"V{len(self.views) + 1:08d}", "hash": "h1"}
+        self.views.append(shown)
+        return {"ok": True, "view": shown}
 
     def conversations_info(self, args: Mapping[str, Any], token: str | None, size: int) -> Any:
         channel = self.channels.get(str(args.get("channel", "")))

@@ -26,6 +26,11 @@ OPTION_VALUE = 150
 INPUT_LENGTH = 3000
 PLACEHOLDER = 150
 LABEL = 2000
+# Not in Slack's reference: `msg_blocks_too_long` has no published threshold. Reports put it at
+# about 12,000 characters of text across a message's blocks ("12,000 text characters with a
+# buffer for block containers", a Slack maintainer in slackapi/bolt-js#2867; rejections at
+# ~11,300 and ~13,200 characters in #2867 and #2509), so the fake refuses past 11,000.
+MESSAGE_BLOCK_TEXT = 11_000
 
 
 def message_problems(blocks: list[dict[str, Any]]) -> list[str]:
@@ -35,6 +40,20 @@ def message_problems(blocks: list[dict[str, Any]]) -> list[str]:
         problems.append(f"no more than {MESSAGE_BLOCKS} items allowed [json-pointer:/blocks]")
     problems += _common(blocks, allowed={"section", "header", "context", "actions", "divider"})
     return problems
+
+
+def block_text_length(blocks: list[dict[str, Any]]) -> int:
+    """Characters of text in the blocks (every `text` string, however deep)."""
+
+    def count(node: Any) -> int:
+        if isinstance(node, dict):
+            own = len(node["text"]) if isinstance(node.get("text"), str) else 0
+            return own + sum(count(value) for value in node.values())
+        if isinstance(node, list):
+            return sum(count(item) for item in node)
+        return 0
+
+    return count(blocks)
 
 
 def view_problems(view: dict[str, Any]) -> list[str]:
@@ -154,6 +173,8 @@ def _input(block: dict[str, Any]) -> list[str]:
             problems.append("initial_time must be HH:mm")
     elif kind in ("multi_conversations_select", "multi_channels_select"):
         problems += _conversations(element)
+    elif kind in ("external_select", "multi_external_select"):
+        problems += _external(element)
     elif kind not in ("email_text_input", "url_text_input"):
         problems.append(f"unsupported input element {kind!r}")
     return problems
@@ -199,6 +220,16 @@ def _conversations(element: dict[str, Any]) -> list[str]:
         problems.append(
             f"filter.include must be a non-empty subset of {sorted(_CONVERSATION_KINDS)}"
         )
+    return problems
+
+
+def _external(element: dict[str, Any]) -> list[str]:
+    problems = _max_selected(element)
+    if "options" in element or "option_groups" in element:
+        problems.append(f"a {element.get('type')} takes no options: the app serves them")
+    least = element.get("min_query_length")
+    if least is not None and (not isinstance(least, int) or least < 0):
+        problems.append("min_query_length must be a whole number of at least 0")
     return problems
 
 

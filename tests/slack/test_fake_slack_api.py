@@ -54,6 +54,19 @@ async def test_text_over_40000_characters_is_too_long(web: AsyncWebClient) -> No
     )
 
 
+async def test_blocks_holding_more_text_than_a_message_may_are_too_long(
+    web: AsyncWebClient,
+) -> None:
+    # Each block is within its 3,000 characters; together they are past the ceiling.
+    blocks = [_section("x" * 2_500)] * 5
+    assert await _error(web.chat_postMessage(channel="C1", text="t", blocks=blocks)) == (
+        200,
+        "msg_blocks_too_long",
+    )
+    accepted = await web.chat_postMessage(channel="C1", text="t", blocks=blocks[:4])
+    assert accepted["ok"] is True
+
+
 async def test_a_second_message_within_the_interval_gets_429_with_retry_after(
     web: AsyncWebClient, fake: FakeSlackApi, clock: ManualClock
 ) -> None:

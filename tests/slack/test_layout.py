@@ -103,7 +103,7 @@ def test_a_section_of_many_short_paragraphs_never_exceeds_fifty_blocks() -> None
         form=DEFAULT_FORM,
         version="v1",
     )
-    messages = section_messages(section, post_id=1, budget=10**9)
+    messages = section_messages(section, post_id=1, budget=10**9, byte_budget=10**9)
     assert len(messages) >= 3
     assert all(len(m.blocks) <= 50 for m in messages)
 
