@@ -43,6 +43,8 @@ def manifest(public_url: str, *, socket_mode: bool = False, name: str = "engage"
     """The manifest for an app served at `public_url` (or reached over Socket Mode)."""
     base = public_url.rstrip("/")
     events_url = {} if socket_mode else {"request_url": base + EVENTS_PATH}
+    # Where Slack asks for the choices of a long feedback question (an external select).
+    options_url = {} if socket_mode else {"message_menu_options_url": base + EVENTS_PATH}
     command: dict[str, Any] = {
         "command": "/engage",
         "description": "Organisers: post sections of the paper and see responses",
@@ -67,7 +69,7 @@ def manifest(public_url: str, *, socket_mode: bool = False, name: str = "engage"
         },
         "settings": {
             "event_subscriptions": {**events_url, "bot_events": list(BOT_EVENTS)},
-            "interactivity": {"is_enabled": True, **events_url},
+            "interactivity": {"is_enabled": True, **events_url, **options_url},
             "org_deploy_enabled": False,
             "socket_mode_enabled": socket_mode,
             "token_rotation_enabled": False,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 import pytest
@@ -23,15 +24,7 @@ async def post(world: SlackWorld) -> Post:
 
 
 async def _open(world: SlackWorld, post: Post) -> dict[str, Any]:
-    assert post.root_message_id is not None
-    action = payloads.block_action(
-        action_id=FEEDBACK_ACTION,
-        value=str(post.id),
-        user=MEMBER,
-        channel=GENERAL,
-        message_ts=post.root_message_id,
-    )
-    reply = await world.interact(action)
+    reply = await world.press(post)
     assert reply.status == 200, reply.text
     return world.fake.views[-1]
 
@@ -132,21 +125,34 @@ async def test_give_feedback_on_a_message_that_is_not_ours_opens_nothing(
         action_id=FEEDBACK_ACTION, value="999", user=MEMBER, channel=GENERAL, message_ts="1.1"
     )
     assert (await world.interact(action)).status == 200
+    await world.client.app[SLACK].background.wait()
     assert world.fake.views == []
+    assert world.fake.calls_to("views.open") == []
+
+
+@pytest.mark.parametrize(
+    ("failure", "code"), [("expired_trigger_id", "expired_trigger_id"), ("429", "ratelimited")]
+)
+async def test_when_slack_will_not_open_the_form_the_member_is_told_privately_to_press_again(
+    world: SlackWorld, post: Post, failure: str, code: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    world.fake.fail_next("views.open", failure)
+    reply = await world.press(post)
+    assert (reply.status, reply.text) == (200, "")  # acknowledged all the same
+    assert [c.error for c in world.fake.calls_to("views.open")] == [code]
+    (apology,) = world.fake.ephemerals
+    assert (apology["user"], apology["channel"]) == (MEMBER, GENERAL)
+    assert "Give feedback" in apology["text"]
+    assert "again" in apology["text"]
+    assert apology["link_names"] is False
+    (logged,) = [r for r in caplog.records if "views.open" in r.getMessage()]
+    assert logged.levelno == logging.WARNING
+    assert code in logged.getMessage()
 
 
 async def test_reply_in_thread_sends_a_private_link_to_the_thread(
     world: SlackWorld, post: Post
 ) -> None:
-    assert post.root_message_id is not None
-    action = payloads.block_action(
-        action_id=REPLY_ACTION,
-        value=str(post.id),
-        user=MEMBER,
-        channel=GENERAL,
-        message_ts=post.root_message_id,
-    )
-    assert (await world.interact(action)).status == 200
-    await world.client.app[SLACK].background.wait()
+    assert (await world.press(post, action_id=REPLY_ACTION)).status == 200
     (hint,) = world.fake.ephemerals
     assert "https://fake.slack.test/archives/C0GENERAL/p" in hint["text"]

@@ -16,7 +16,12 @@ def test_the_manifest_points_events_interactivity_and_the_command_at_one_url() -
     data = manifest(URL + "/")
     settings = data["settings"]
     assert settings["event_subscriptions"]["request_url"] == f"{URL}/slack/events"
-    assert settings["interactivity"] == {"is_enabled": True, "request_url": f"{URL}/slack/events"}
+    assert settings["interactivity"] == {
+        "is_enabled": True,
+        "request_url": f"{URL}/slack/events",
+        # the choices of a feedback question too long for a static menu
+        "message_menu_options_url": f"{URL}/slack/events",
+    }
     (command,) = data["features"]["slash_commands"]
     assert (command["command"], command["url"], command["should_escape"]) == (
         "/engage",
@@ -61,6 +66,7 @@ def test_the_socket_mode_manifest_has_no_request_urls() -> None:
     data = manifest(URL, socket_mode=True)
     assert data["settings"]["socket_mode_enabled"] is True
     assert "request_url" not in data["settings"]["event_subscriptions"]
+    assert data["settings"]["interactivity"] == {"is_enabled": True}
     assert "url" not in data["features"]["slash_commands"][0]
 
 

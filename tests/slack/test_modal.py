@@ -1,6 +1,9 @@
-"""The feedback modal's limits: long options, long titles, values mapped back."""
+"""The feedback modal's limits: long options, long titles, many options, many fields, block ids
+that cannot clash, values mapped back."""
 
 from __future__ import annotations
+
+from typing import Any
 
 from adapters.slack.modal import NOTICE_BLOCK, ModalContext, feedback_modal, submitted_values
 from bot.domain import FeedbackForm, FieldKind, FormField, FormSpec
@@ -36,13 +39,20 @@ def test_long_options_are_shortened_for_display_and_mapped_back_in_full() -> Non
     assert submitted_values(_form(spec).form, state) == {"pick": LONG_OPTION}
 
 
-def test_a_select_of_more_than_a_hundred_options_shows_the_first_hundred() -> None:
-    spec = FormField(
-        name="n", kind=FieldKind.SELECT, label="N", options=tuple(f"o{i}" for i in range(150))
-    )
+def test_a_select_of_more_than_a_hundred_options_becomes_a_menu_the_app_fills() -> None:
+    options = tuple(f"o{i}" for i in range(150))
+    spec = FormField(name="n", kind=FieldKind.SELECT, label="N", required=True, options=options)
     view = feedback_modal(_form(spec), context=CONTEXT).to_dict()
-    assert view_problems(view) == []
-    assert len(view["blocks"][-1]["element"]["options"]) == 100
+    block = view["blocks"][-1]
+    element = block["element"]
+    # Slack asks engage for the choices as the member types (block_suggestion): none is lost.
+    assert element["type"] == "external_select"
+    assert "options" not in element
+    assert element["min_query_length"] == 0  # the first choices show before any typing
+    assert block.get("optional", False) is False
+    chosen = {"text": {"type": "plain_text", "text": "o149"}, "value": "149"}
+    state = {block["block_id"]: {element["action_id"]: {"selected_option": chosen}}}
+    assert submitted_values(_form(spec).form, state) == {"n": "o149"}
 
 
 def test_text_limits_beyond_slacks_are_capped_and_optional_fields_marked() -> None:
@@ -101,3 +111,63 @@ def test_the_quote_choice_is_a_select_and_maps_back_to_its_answer() -> None:
     second = last["element"]["options"][1]
     state = {"quote": {"value": {"type": "static_select", "selected_option": second}}}
     assert submitted_values(quoted.form, state)["quote"] == QUOTE_FIELD.options[1]
+
+
+def _ids(view: dict[str, Any]) -> list[str]:
+    return [b["block_id"] for b in view["blocks"] if b["type"] == "input"]
+
+
+def test_a_long_field_name_and_a_field_named_like_its_fallback_get_distinct_block_ids() -> None:
+    long_name = "n" * 300
+    form = FormSpec(
+        fields=(
+            FormField(name=long_name, kind=FieldKind.TEXT, label="Long"),
+            *(FormField(name=f"field-{i}", kind=FieldKind.TEXT, label=f"F{i}") for i in range(3)),
+        )
+    )
+    shown = FeedbackForm(post_id=3, section_id="s", section_title="S", form=form)
+    view = feedback_modal(shown, context=CONTEXT).to_dict()
+    assert view_problems(view) == []
+    ids = _ids(view)
+    assert len(set(ids)) == len(form.fields)
+    # Stable: errors are keyed by these ids, so a second rendering must agree with the first.
+    assert _ids(feedback_modal(shown, context=CONTEXT).to_dict()) == ids
+    state = {
+        i: {"value": {"type": "plain_text_input", "value": f"v{n}"}} for n, i in enumerate(ids)
+    }
+    assert submitted_values(form, state) == {
+        long_name: "v0",
+        "field-0": "v1",
+        "field-1": "v2",
+        "field-2": "v3",
+    }
+
+
+def test_a_field_named_like_the_notice_block_does_not_clash_with_the_notice() -> None:
+    spec = FormField(name=NOTICE_BLOCK, kind=FieldKind.TEXT, label="Notice?")
+    view = feedback_modal(_form(spec, notice=NOTICE), context=CONTEXT).to_dict()
+    assert view_problems(view) == []
+    (field,) = _ids(view)
+    state = {field: {"value": {"type": "plain_text_input", "value": "yes"}}}
+    assert submitted_values(_form(spec).form, state) == {NOTICE_BLOCK: "yes"}
+
+
+def test_a_form_longer_than_a_modal_shows_every_required_field_and_the_quote_choice() -> None:
+    fields = [FormField(name=f"f{i}", kind=FieldKind.TEXT, label=f"F{i}") for i in range(150)]
+    for late in (120, 148):
+        fields[late] = FormField(name=f"f{late}", kind=FieldKind.TEXT, label="L", required=True)
+    form = _form(*fields, notice=NOTICE)
+    quoted = FeedbackForm(
+        post_id=3,
+        section_id="s",
+        section_title="S",
+        form=with_quote_field(form.form),
+        notice=NOTICE,
+    )
+    view = feedback_modal(quoted, context=CONTEXT).to_dict()
+    assert view_problems(view) == []
+    ids = _ids(view)
+    assert {"f120", "f148", QUOTE_FIELD.name} <= set(ids)
+    assert ids[-1] == QUOTE_FIELD.name  # still in the form's order
+    numbered = [int(i[1:]) for i in ids[:-1]]
+    assert numbered == sorted(numbered)

@@ -17,6 +17,8 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient
 from pydantic import SecretStr
 
+from adapters.slack.layout import FEEDBACK_ACTION
+from adapters.slack.mount import SLACK
 from bot.app import SERVICES
 from bot.clock import ManualClock
 from bot.config import EXAMPLE_PAPER, Settings
@@ -102,6 +104,24 @@ class SlackWorld:
 
     async def interact(self, payload: dict[str, Any]) -> Reply:
         return await self.send(payloads.interactive_body(payload), content_type=FORM)
+
+    async def press(
+        self, post: Post, *, action_id: str = FEEDBACK_ACTION, user: str = MEMBER
+    ) -> Reply:
+        """A member presses a button under a post's root message (*Give feedback* unless
+        `action_id` says otherwise); returns once the work engage does after the
+        acknowledgement (opening the modal, sending a private hint) is done."""
+        assert post.root_message_id is not None
+        action = payloads.block_action(
+            action_id=action_id,
+            value=str(post.id),
+            user=user,
+            channel=GENERAL,
+            message_ts=post.root_message_id,
+        )
+        reply = await self.interact(action)
+        await self.client.app[SLACK].background.wait()
+        return reply
 
     async def command(self, text: str, *, user: str = ORGANISER, channel: str = GENERAL) -> Reply:
         return await self.send(
