@@ -162,15 +162,16 @@ def reply_edited(activity: Activity, place: Where, *, now: datetime) -> ReplyEdi
         return None
     text = text_without_bot_mention(activity)
     digest = hashlib.sha256(text.encode()).hexdigest()[:16]
+    key = reply_key(place, activity.id)
     return ReplyEdited(
         platform=Platform.TEAMS,
         workspace_id=place.tenant_id,
-        event_id=f"edit:{reply_key(place, activity.id)}:{digest}",
+        event_id=f"edit:{key}:{digest}",
         channel_id=place.channel_id,
         message_id=place.root_id or activity.id,
         actor=actor(activity),
         occurred_at=occurred_at(activity, fallback=now),
-        reply_id=reply_key(place, activity.id),
+        reply_id=key,
         text=text,
     )
 
@@ -179,15 +180,16 @@ def reply_deleted(activity: Activity, place: Where, *, now: datetime) -> ReplyDe
     """A (soft-)deleted message; like edits, it carries the message's own id."""
     if not activity.id:
         return None
+    key = reply_key(place, activity.id)
     return ReplyDeleted(
         platform=Platform.TEAMS,
         workspace_id=place.tenant_id,
-        event_id=f"delete:{reply_key(place, activity.id)}",
+        event_id=f"delete:{key}",
         channel_id=place.channel_id,
         message_id=place.root_id or activity.id,
         actor=actor(activity),
         occurred_at=occurred_at(activity, fallback=now),
-        reply_id=reply_key(place, activity.id),
+        reply_id=key,
     )
 
 

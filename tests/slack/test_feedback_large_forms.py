@@ -133,11 +133,7 @@ async def test_a_form_with_more_required_fields_than_fit_says_so_on_a_field_it_s
 async def test_a_select_of_many_choices_offers_those_matching_what_the_member_types(
     long_select: tuple[SlackWorld, Post],
 ) -> None:
-    world, post = long_select
-    view = await _open(world, post)
-    reply = await world.interact(_suggestion(view, block_id="council", typed="  brILL "))
-    assert reply.status == 200, reply.text
-    options = reply.json()["options"]
+    options = (await _council_choices(*long_select, typed="  brILL "))["options"]
     assert [o["text"]["text"] for o in options] == ["Council of Brill"]
     assert options[0]["value"] == str(COUNCILS.index("Council of Brill"))
 
@@ -145,11 +141,7 @@ async def test_a_select_of_many_choices_offers_those_matching_what_the_member_ty
 async def test_a_select_of_many_choices_offers_at_most_a_hundred_and_says_to_type(
     long_select: tuple[SlackWorld, Post],
 ) -> None:
-    world, post = long_select
-    view = await _open(world, post)
-    reply = await world.interact(_suggestion(view, block_id="council", typed=""))
-    assert reply.status == 200, reply.text
-    (group,) = reply.json()["option_groups"]
+    (group,) = (await _council_choices(*long_select, typed=""))["option_groups"]
     label = group["label"]["text"]
     assert len(label) <= 75
     assert "150" in label
@@ -200,6 +192,15 @@ async def test_a_long_field_name_and_one_named_like_its_fallback_each_get_their_
         errors = reply.json()["errors"]
         assert len(errors) == 3
         assert set(errors) < set(shown)
+
+
+async def _council_choices(world: SlackWorld, post: Post, *, typed: str) -> dict[str, Any]:
+    """What engage answers when Slack asks for the council menu's choices, `typed` typed."""
+    view = await _open(world, post)
+    reply = await world.interact(_suggestion(view, block_id="council", typed=typed))
+    assert reply.status == 200, reply.text
+    answer: dict[str, Any] = reply.json()
+    return answer
 
 
 def _suggestion(view: dict[str, Any], *, block_id: str, typed: str) -> dict[str, Any]:
